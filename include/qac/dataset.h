@@ -1,0 +1,49 @@
+// Datasets: samples stacked along axis 0, one tensor per model input, with optional labels.
+// Implementations stream from disk: read() touches only the requested rows.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qac/status.h"
+#include "qac/tensor.h"
+
+namespace qac {
+
+// Per-sample ground truth. Exactly one of the two vectors is filled when labels exist.
+struct Labels {
+  std::vector<int64_t> classes;     // labels.npy: one integer per sample
+  std::vector<std::string> texts;   // labels.json: one string per sample (OCR, ...)
+  size_t size() const { return classes.empty() ? texts.size() : classes.size(); }
+};
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+
+  // Number of samples.
+  virtual size_t size() const = 0;
+  // Names of the tensors each sample holds (the model inputs they feed).
+  virtual std::vector<std::string> input_names() const = 0;
+  // Per-sample shape (without the sample axis) and element type of input `name`.
+  virtual Result<std::pair<DType, std::vector<int64_t>>> input_spec(const std::string& name) const = 0;
+  // Samples [begin, begin + count) stacked along a new leading axis, for every input.
+  // REQUIRES: begin + count <= size().
+  virtual Result<NamedTensors> read(size_t begin, size_t count) const = 0;
+  // Ground truth, if the dataset has any.
+  virtual const std::optional<Labels>& labels() const = 0;
+  // Where the data comes from, for messages.
+  virtual std::string description() const = 0;
+};
+
+// Opens a dataset directory: either stacked `<input>.npy` files (+ optional labels.npy or
+// labels.json), or ONNX's `test_data_set_*/input_*.pb` layout (input names taken from the
+// TensorProto names, or from `model_inputs` by position when the protos are unnamed).
+Result<std::unique_ptr<Dataset>> open_dataset(const std::filesystem::path& dir,
+                                              const std::vector<std::string>& model_inputs = {});
+
+}  // namespace qac

@@ -1,0 +1,47 @@
+// A dense, owning, row-major tensor: the unit of data exchanged between datasets, the runtime,
+// metrics and the user. Element types are the ONNX ones qac handles.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace qac {
+
+enum class DType { kFloat32, kFloat64, kFloat16, kInt8, kUInt8, kInt16, kInt32, kInt64, kBool };
+
+size_t dtype_size(DType t);
+const char* dtype_name(DType t);
+
+struct Tensor {
+  DType dtype = DType::kFloat32;
+  std::vector<int64_t> shape;
+  std::vector<uint8_t> bytes;  // numel() * dtype_size(dtype) bytes
+
+  Tensor() = default;
+  Tensor(DType t, std::vector<int64_t> s);  // zero-filled
+
+  size_t numel() const;
+  size_t byte_size() const { return bytes.size(); }
+
+  template <typename T> T* data() { return reinterpret_cast<T*>(bytes.data()); }
+  template <typename T> const T* data() const { return reinterpret_cast<const T*>(bytes.data()); }
+
+  // Samples [begin, begin+count) along axis 0. REQUIRES: rank >= 1, range within shape[0].
+  Tensor slice_rows(int64_t begin, int64_t count) const;
+  // Elements converted to float (any numeric dtype).
+  std::vector<float> to_float() const;
+};
+
+// "[1, 3, 48, 320]"
+std::string shape_to_string(const std::vector<int64_t>& shape);
+
+// Inputs or outputs of a model run, by tensor name.
+using NamedTensors = std::map<std::string, Tensor>;
+
+// Stacks tensors of equal trailing shape along axis 0. REQUIRES: non-empty, same dtype.
+Tensor concat_rows(const std::vector<const Tensor*>& parts);
+
+}  // namespace qac

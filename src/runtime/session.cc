@@ -1,0 +1,174 @@
+#include "runtime/session.h"
+
+#include <onnxruntime_cxx_api.h>
+
+#include <algorithm>
+
+namespace qac {
+namespace {
+
+Ort::Env& ort_env() {
+  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "qac");
+  return env;
+}
+
+Result<DType> from_ort(ONNXTensorElementDataType t, const std::string& what) {
+  switch (t) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return DType::kFloat32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE: return DType::kFloat64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return DType::kFloat16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8: return DType::kInt8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8: return DType::kUInt8;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16: return DType::kInt16;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return DType::kInt32;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return DType::kInt64;
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL: return DType::kBool;
+    default:
+      return Status::Unsupported(what + " has an element type qac does not handle (ONNX type " +
+                                 std::to_string(static_cast<int>(t)) + ")");
+  }
+}
+
+ONNXTensorElementDataType to_ort(DType t) {
+  switch (t) {
+    case DType::kFloat32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT;
+    case DType::kFloat64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE;
+    case DType::kFloat16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    case DType::kInt8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8;
+    case DType::kUInt8: return ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8;
+    case DType::kInt16: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16;
+    case DType::kInt32: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32;
+    case DType::kInt64: return ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64;
+    case DType::kBool: return ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL;
+  }
+  return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
+}
+
+GraphOptimizationLevel to_ort(OptimizationLevel l) {
+  switch (l) {
+    case OptimizationLevel::kDisabled: return ORT_DISABLE_ALL;
+    case OptimizationLevel::kBasic: return ORT_ENABLE_BASIC;
+    case OptimizationLevel::kExtended: return ORT_ENABLE_EXTENDED;
+    case OptimizationLevel::kAll: return ORT_ENABLE_ALL;
+  }
+  return ORT_ENABLE_ALL;
+}
+
+Result<ValueSpec> describe(const std::string& name, const Ort::TypeInfo& info) {
+  if (info.GetONNXType() != ONNX_TYPE_TENSOR) {
+    return Status::Unsupported("model value '" + name + "' is not a tensor");
+  }
+  auto tinfo = info.GetTensorTypeAndShapeInfo();
+  ValueSpec spec;
+  spec.name = name;
+  QAC_ASSIGN_OR_RETURN(spec.dtype, from_ort(tinfo.GetElementType(), "model value '" + name + "'"));
+  spec.shape = tinfo.GetShape();
+  return spec;
+}
+
+}  // namespace
+
+struct Session::Impl {
+  std::unique_ptr<Ort::Session> session;
+  std::vector<std::string> input_names;
+  std::vector<std::string> output_names;
+};
+
+Session::Session() : impl_(std::make_unique<Impl>()) {}
+Session::~Session() = default;
+
+std::vector<std::string> Session::output_names() const { return impl_->output_names; }
+
+Result<std::unique_ptr<Session>> Session::create(const std::string& model_bytes,
+                                                 const SessionOptions& options,
+                                                 const std::string& label) {
+  std::unique_ptr<Session> s(new Session());
+  s->label_ = label;
+  try {
+    Ort::SessionOptions so;
+    so.SetGraphOptimizationLevel(to_ort(options.optimization));
+    if (options.intra_op_threads > 0) so.SetIntraOpNumThreads(options.intra_op_threads);
+    so.SetInterOpNumThreads(std::max(1, options.inter_op_threads));
+    so.SetExecutionMode(ORT_SEQUENTIAL);
+    s->impl_->session = std::make_unique<Ort::Session>(ort_env(), model_bytes.data(),
+                                                       model_bytes.size(), so);
+    Ort::AllocatorWithDefaultOptions alloc;
+    Ort::Session& ort = *s->impl_->session;
+    for (size_t i = 0; i < ort.GetInputCount(); ++i) {
+      std::string name = ort.GetInputNameAllocated(i, alloc).get();
+      QAC_ASSIGN_OR_RETURN(ValueSpec spec, describe(name, ort.GetInputTypeInfo(i)));
+      s->inputs_.push_back(spec);
+      s->impl_->input_names.push_back(name);
+    }
+    for (size_t i = 0; i < ort.GetOutputCount(); ++i) {
+      std::string name = ort.GetOutputNameAllocated(i, alloc).get();
+      QAC_ASSIGN_OR_RETURN(ValueSpec spec, describe(name, ort.GetOutputTypeInfo(i)));
+      s->outputs_.push_back(spec);
+      s->impl_->output_names.push_back(name);
+    }
+  } catch (const Ort::Exception& e) {
+    return Status::RuntimeError("ONNX Runtime cannot load " + label + ": " + e.what());
+  }
+  return s;
+}
+
+Result<std::vector<Tensor>> Session::run(const NamedTensors& feeds,
+                                         const std::vector<std::string>& fetch) const {
+  const std::vector<std::string>& names = fetch.empty() ? impl_->output_names : fetch;
+  if (feeds.size() != inputs_.size()) {
+    return Status::InvalidData(label_ + " has " + std::to_string(inputs_.size()) +
+                               " inputs but " + std::to_string(feeds.size()) + " were given");
+  }
+  Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+  std::vector<Ort::Value> values;
+  std::vector<const char*> in_names;
+  values.reserve(inputs_.size());
+  for (const ValueSpec& spec : inputs_) {
+    auto it = feeds.find(spec.name);
+    if (it == feeds.end()) {
+      return Status::InvalidData(label_ + " needs input '" + spec.name + "' which the data lacks");
+    }
+    const Tensor& t = it->second;
+    if (t.dtype != spec.dtype) {
+      return Status::InvalidData("input '" + spec.name + "' of " + label_ + " expects " +
+                                 dtype_name(spec.dtype) + " but the data holds " + dtype_name(t.dtype));
+    }
+    bool shape_ok = t.shape.size() == spec.shape.size();
+    for (size_t d = 0; shape_ok && d < t.shape.size(); ++d) {
+      shape_ok = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
+    }
+    if (!shape_ok) {
+      return Status::InvalidData("input '" + spec.name + "' of " + label_ + " expects shape " +
+                                 shape_to_string(spec.shape) + " but the data has " +
+                                 shape_to_string(t.shape));
+    }
+    values.push_back(Ort::Value::CreateTensor(mem, const_cast<uint8_t*>(t.bytes.data()), t.bytes.size(),
+                                              t.shape.data(), t.shape.size(), to_ort(t.dtype)));
+    in_names.push_back(spec.name.c_str());
+  }
+  std::vector<const char*> out_names;
+  for (const std::string& n : names) out_names.push_back(n.c_str());
+  std::vector<Ort::Value> outs;
+  try {
+    outs = impl_->session->Run(Ort::RunOptions{nullptr}, in_names.data(), values.data(), values.size(),
+                               out_names.data(), out_names.size());
+  } catch (const Ort::Exception& e) {
+    return Status::RuntimeError("running " + label_ + ": " + e.what());
+  }
+  std::vector<Tensor> result;
+  result.reserve(outs.size());
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (!outs[i].IsTensor()) return Status::Unsupported("output '" + names[i] + "' is not a tensor");
+    auto info = outs[i].GetTensorTypeAndShapeInfo();
+    Tensor t;
+    QAC_ASSIGN_OR_RETURN(t.dtype, from_ort(info.GetElementType(), "output '" + names[i] + "'"));
+    t.shape = info.GetShape();
+    const size_t nbytes = info.GetElementCount() * dtype_size(t.dtype);
+    const uint8_t* src = static_cast<const uint8_t*>(outs[i].GetTensorRawData());
+    t.bytes.assign(src, src + nbytes);
+    result.push_back(std::move(t));
+  }
+  return result;
+}
+
+}  // namespace qac
