@@ -1,0 +1,16 @@
+// Pass: the ONNX checker.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include "onnx/normalize_log.h"
+#include "qac/status.h"
+
+namespace qac {
+
+// Runs onnx::checker::check_model. When the model's default-domain opset is newer than the
+// ONNX library knows, checker failures are logged as warnings instead of errors.
+// Errors: InvalidModel with the checker's message (which names the node).
+Status verify(const onnx::ModelProto& model, NormalizeLog& log);
+
+}  // namespace qac
