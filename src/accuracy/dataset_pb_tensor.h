@@ -1,5 +1,4 @@
-// Reads one serialized onnx.TensorProto file (ONNX test data) into a Tensor.
-// Private to the test-data dataset; the general-purpose converter lives in src/onnx.
+// Reads one ONNX test-data file (a serialized onnx.TensorProto) for the test-data dataset.
 #pragma once
 
 #include <filesystem>
@@ -15,9 +14,9 @@ struct NamedProtoTensor {
   Tensor tensor;
 };
 
-// Parses `path`. Data may be in raw_data or in the typed fields. Fails naming the file on a
-// parse error, an unsupported data type, external data, or an element count that differs
-// from the dims.
+// Parses `path` (data in raw_data or in the typed fields). Errors name the file:
+// InvalidData for an unparsable file or an element count that differs from the dims,
+// Unsupported for element types qac does not handle or external data.
 Result<NamedProtoTensor> read_tensor_proto_file(const std::filesystem::path& path);
 
 }  // namespace qac

@@ -193,6 +193,19 @@ TEST_F(DatasetTest, PbSetsWithDifferentSampleShapesAreRejected) {
   EXPECT_EQ(ds.status().code(), StatusCode::kInvalidData);
   expect_message_has(ds.status(), {"test_data_set_1", "test_data_set_0", "[4]", "[3]"});
 
+  onnx::TensorProto short_proto;
+  short_proto.set_data_type(onnx::TensorProto::FLOAT);
+  short_proto.add_dims(2);
+  short_proto.add_dims(3);
+  for (int i = 0; i < 5; ++i) short_proto.add_float_data(1.0f);
+  {
+    std::ofstream out(dir_ / "test_data_set_1" / "input_0.pb", std::ios::binary);
+    ASSERT_TRUE(short_proto.SerializeToOstream(&out));
+  }
+  auto short_data = open_dataset(dir_);
+  EXPECT_EQ(short_data.status().code(), StatusCode::kInvalidData);
+  expect_message_has(short_data.status(), {"test_data_set_1", "input_0.pb"});
+
   std::ofstream(dir_ / "test_data_set_1" / "input_0.pb") << "not a protobuf at all \xff\xff";
   auto garbage = open_dataset(dir_);
   EXPECT_EQ(garbage.status().code(), StatusCode::kInvalidData);
