@@ -1,0 +1,62 @@
+#include "graph/tensor_data.h"
+
+#include <bit>
+#include <cstring>
+
+namespace qac {
+
+static_assert(std::endian::native == std::endian::little,
+              "ONNX raw_data is little-endian; big-endian hosts need byte swapping here");
+
+int64_t tensor_numel(const onnx::TensorProto& tensor) {
+  int64_t n = 1;
+  for (int64_t d : tensor.dims()) n *= d;
+  return n;
+}
+
+Result<std::vector<float>> read_float_tensor(const onnx::TensorProto& tensor) {
+  const std::string label = "initializer '" + tensor.name() + "'";
+  if (tensor.data_type() != onnx::TensorProto_DataType_FLOAT) {
+    return Status::Unsupported(label + " is not float32 (ONNX type " +
+                               std::to_string(tensor.data_type()) + ")");
+  }
+  if (tensor.data_location() == onnx::TensorProto_DataLocation_EXTERNAL) {
+    return Status::Unsupported(label + " stores its data in an external file");
+  }
+  const int64_t numel = tensor_numel(tensor);
+  if (numel < 0) return Status::InvalidModel(label + " has a negative dimension");
+  std::vector<float> values(static_cast<size_t>(numel));
+  if (tensor.has_raw_data()) {
+    if (tensor.raw_data().size() != values.size() * sizeof(float)) {
+      return Status::InvalidModel(label + " holds " + std::to_string(tensor.raw_data().size()) +
+                                  " bytes of raw data for " + std::to_string(numel) +
+                                  " float elements");
+    }
+    std::memcpy(values.data(), tensor.raw_data().data(), tensor.raw_data().size());
+    return values;
+  }
+  if (tensor.float_data_size() != numel) {
+    return Status::InvalidModel(label + " holds " + std::to_string(tensor.float_data_size()) +
+                                " float values for " + std::to_string(numel) + " elements");
+  }
+  std::copy(tensor.float_data().begin(), tensor.float_data().end(), values.begin());
+  return values;
+}
+
+void write_float_tensor(onnx::TensorProto& tensor, const std::vector<float>& values) {
+  tensor.set_data_type(onnx::TensorProto_DataType_FLOAT);
+  tensor.clear_float_data();
+  tensor.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()),
+                                  values.size() * sizeof(float)));
+}
+
+onnx::TensorProto make_float_tensor(const std::string& name, const std::vector<int64_t>& dims,
+                                    const std::vector<float>& values) {
+  onnx::TensorProto tensor;
+  tensor.set_name(name);
+  for (int64_t d : dims) tensor.add_dims(d);
+  write_float_tensor(tensor, values);
+  return tensor;
+}
+
+}  // namespace qac
