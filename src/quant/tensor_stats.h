@@ -1,0 +1,85 @@
+// Accumulated statistics of one activation tensor over the calibration samples: what the range
+// estimators, bias correction and SmoothQuant need, in memory independent of the sample count.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "qac/status.h"
+#include "qac/tensor.h"
+#include "quant/histogram.h"
+
+namespace qac {
+
+struct TensorStatsConfig {
+  bool histogram = true;
+  size_t histogram_bins = kDefaultHistogramBins;
+  // Per-channel means along this axis of the batch tensor (mean over all other axes,
+  // including the sample axis); negative axes count from the end. For bias correction.
+  std::optional<int> channel_mean_axis;
+  // Per-channel max |x| along the last axis (over all rows of all samples). For SmoothQuant.
+  bool channel_absmax_last_axis = false;
+};
+
+class TensorStats {
+ public:
+  explicit TensorStats(std::string name, TensorStatsConfig config = {});
+
+  // Adds a batch holding `num_samples` samples. Samples are split for the per-sample min/max
+  // as `num_samples` equal contiguous chunks when shape[0] is a multiple of num_samples (the
+  // sample axis leads, possibly merged with following axes as in [N*T, C]); otherwise the batch
+  // counts as num_samples samples that share the batch's min/max.
+  // NaN and +-inf are counted (num_nonfinite) and left out of min/max and the histogram.
+  // Errors (naming the tensor): a non-float tensor, a channel axis out of range, a channel
+  // count that changes between batches.
+  Status add_batch(const Tensor& batch, size_t num_samples);
+  // Same for float32 data of the given shape.
+  Status add_batch(const float* data, const std::vector<int64_t>& shape, size_t num_samples);
+
+  const std::string& name() const { return name_; }
+  const TensorStatsConfig& config() const { return config_; }
+  size_t num_samples() const { return num_samples_; }
+  uint64_t num_values() const { return num_values_; }        // finite values seen
+  uint64_t num_nonfinite() const { return num_nonfinite_; }  // NaN / inf values seen
+
+  // Global min and max over the finite values. REQUIRES: num_values() > 0.
+  float min() const { return min_; }
+  float max() const { return max_; }
+  // Mean over samples of each sample's min and max (samples holding no finite value are left
+  // out). REQUIRES: num_values() > 0.
+  double mean_sample_min() const { return sum_sample_min_ / static_cast<double>(minmax_samples_); }
+  double mean_sample_max() const { return sum_sample_max_ / static_cast<double>(minmax_samples_); }
+
+  // Null when histograms are disabled.
+  const Histogram* histogram() const { return histogram_ ? &*histogram_ : nullptr; }
+  // Per-channel means (empty when not requested or no data); the normalized axis.
+  std::vector<double> channel_means() const;
+  int channel_mean_axis() const { return mean_axis_; }
+  // Per-channel max |x| along the last axis (empty when not requested or no data).
+  const std::vector<float>& channel_absmax() const { return channel_absmax_; }
+
+ private:
+  Status add_channel_sums(const float* data, const std::vector<int64_t>& shape);
+  Status add_channel_absmax(const float* data, const std::vector<int64_t>& shape);
+
+  std::string name_;
+  TensorStatsConfig config_;
+  size_t num_samples_ = 0;
+  uint64_t num_values_ = 0;
+  uint64_t num_nonfinite_ = 0;
+  float min_;
+  float max_;
+  double sum_sample_min_ = 0.0;
+  double sum_sample_max_ = 0.0;
+  size_t minmax_samples_ = 0;
+  std::optional<Histogram> histogram_;
+  int mean_axis_ = -1;
+  std::vector<double> channel_sums_;
+  uint64_t values_per_channel_ = 0;
+  std::vector<float> channel_absmax_;
+};
+
+}  // namespace qac
