@@ -29,6 +29,7 @@ Status upgrade_dropout(onnx::NodeProto node, UpgradeContext& ctx, std::vector<on
 Status upgrade_softmax_family(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out);  // < 13
 Status upgrade_batch_norm(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out);      // < 9
 Status upgrade_legacy_broadcast(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out);  // < 7
+Status upgrade_prelu(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out);           // < 7
 Status upgrade_scatter(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out);         // any
 Status upgrade_concat(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out);          // < 4
 Status upgrade_cast(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out);            // < 6

@@ -16,6 +16,19 @@ void log_rewrite(UpgradeContext& ctx, const onnx::NodeProto& node, const std::st
   ctx.log().add("opset upgrade: " + describe_node(node) + ": " + what);
 }
 
+// Appends to `out` an Unsqueeze that gives input `index` of `node` (of rank `rank`) `count`
+// trailing unit dims, and makes `node` read its result.
+void unsqueeze_trailing(onnx::NodeProto& node, int index, int64_t rank, int64_t count, UpgradeContext& ctx,
+                        std::vector<onnx::NodeProto>& out) {
+  std::vector<int64_t> axes;
+  for (int64_t i = 0; i < count; ++i) axes.push_back(rank + i);
+  const std::string base = base_name(node);
+  const std::string axes_name = ctx.add_int64s(base + "_broadcast_axes", axes);
+  const std::string aligned = ctx.fresh_name(base + "_aligned");
+  out.push_back(ctx.make_node(op::kUnsqueeze, {node.input(index), axes_name}, {aligned}, base + "_align"));
+  node.set_input(index, aligned);
+}
+
 }  // namespace
 
 // Softmax, LogSoftmax, Hardmax before opset 13 coerce the input to 2-D at `axis` (default 1):
@@ -107,19 +120,34 @@ Status upgrade_legacy_broadcast(onnx::NodeProto node, UpgradeContext& ctx, std::
                                   std::to_string(*rank_b));
     }
     if (trailing > 0) {
-      std::vector<int64_t> axes;
-      for (int64_t i = 0; i < trailing; ++i) axes.push_back(*rank_b + i);
-      const std::string base = base_name(node);
-      const std::string axes_name = ctx.add_int64s(base + "_broadcast_axes", axes);
-      const std::string aligned = ctx.fresh_name(base + "_aligned");
-      out.push_back(ctx.make_node(op::kUnsqueeze, {node.input(1), axes_name}, {aligned}, base + "_align"));
-      node.set_input(1, aligned);
+      unsqueeze_trailing(node, 1, *rank_b, trailing, ctx, out);
       log_rewrite(ctx, node, "legacy broadcast at axis " + std::to_string(axis) + " became Unsqueeze of B by " +
                                  std::to_string(trailing) + " trailing dims");
     }
   }
   const bool had_attributes = remove_attribute(node, "broadcast") | remove_attribute(node, "axis");
   if (had_attributes) log_rewrite(ctx, node, "removed legacy broadcast/axis attributes");
+  out.push_back(std::move(node));
+  return Status::Ok();
+}
+
+// PRelu-1/6 applies a 1-D slope per channel (dim 1) of X; from opset 7 the slope broadcasts
+// numpy-style (trailing alignment). A 1-D slope on an input of rank r >= 3 therefore gets
+// r - 2 trailing unit dims: [C] -> [C, 1, ..., 1].
+Status upgrade_prelu(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out) {
+  constexpr int kChannelRank = 2;  // [N, C]: the slope already lines up with dim 1
+  if (node.input_size() == 2) {
+    const std::optional<int> rank_x = ctx.rank(node.input(0));
+    const std::optional<int> rank_slope = ctx.rank(node.input(1));
+    if (!rank_x || !rank_slope) {
+      return Status::Unsupported(describe_node(node) + ": the ranks of X and slope are unknown, so the per-channel "
+                                 "slope of PRelu before opset 7 cannot be aligned");
+    }
+    if (*rank_slope == 1 && *rank_x > kChannelRank) {
+      unsqueeze_trailing(node, 1, 1, *rank_x - kChannelRank, ctx, out);
+      log_rewrite(ctx, node, "per-channel slope reshaped for numpy broadcasting");
+    }
+  }
   out.push_back(std::move(node));
   return Status::Ok();
 }
