@@ -1,0 +1,95 @@
+#include "runtime/batching.h"
+
+#include <algorithm>
+#include <set>
+
+namespace qac {
+namespace {
+
+// Every model input must come from the dataset and the dataset may hold nothing else.
+Status check_input_names(const Session& session, const Dataset& data) {
+  const std::vector<std::string> names = data.input_names();
+  const std::set<std::string> provided(names.begin(), names.end());
+  std::set<std::string> expected;
+  for (const ValueSpec& spec : session.inputs()) {
+    expected.insert(spec.name);
+    if (!provided.count(spec.name)) {
+      return Status::InvalidData("dataset " + data.description() + " has no tensor '" + spec.name +
+                                 "', which the model takes as input");
+    }
+  }
+  for (const std::string& name : names) {
+    if (!expected.count(name)) {
+      return Status::InvalidData("dataset " + data.description() + " holds tensor '" + name +
+                                 "', which is not an input of the model");
+    }
+  }
+  return Status::Ok();
+}
+
+// Rows [count, rows) repeat the last of the `count` given rows.
+Tensor pad_rows(const Tensor& t, size_t count, size_t rows) {
+  const Tensor last = t.slice_rows(static_cast<int64_t>(count) - 1, 1);
+  std::vector<const Tensor*> parts{&t};
+  parts.insert(parts.end(), rows - count, &last);
+  return concat_rows(parts);
+}
+
+}  // namespace
+
+size_t fixed_batch_size(const Session& session) {
+  size_t fixed = 0;
+  for (const ValueSpec& spec : session.inputs()) {
+    if (spec.shape.empty() || spec.shape[0] <= 0) continue;
+    // A model that fixes different inputs differently can only run the smallest.
+    const size_t dim = static_cast<size_t>(spec.shape[0]);
+    fixed = fixed == 0 ? dim : std::min(fixed, dim);
+  }
+  return fixed;
+}
+
+size_t auto_batch_size(const Session& session, size_t num_samples) {
+  const size_t fixed = fixed_batch_size(session);
+  if (fixed > 0) return fixed;
+  return std::clamp<size_t>(num_samples, 1, kDefaultBatchSize);
+}
+
+Status run_batches(const Session& session, const Dataset& data, size_t num_samples,
+                   size_t batch_size, const std::vector<std::string>& fetch,
+                   const BatchHandler& on_batch, size_t first_sample) {
+  QAC_RETURN_IF_ERROR(check_input_names(session, data));
+  if (first_sample + num_samples > data.size()) {
+    return Status::InvalidArgument("samples [" + std::to_string(first_sample) + ", " +
+                                   std::to_string(first_sample + num_samples) +
+                                   ") requested but dataset " + data.description() + " holds " +
+                                   std::to_string(data.size()));
+  }
+  const size_t fixed = fixed_batch_size(session);
+  if (fixed > 0) {
+    batch_size = fixed;
+  } else if (batch_size == 0) {
+    batch_size = auto_batch_size(session, num_samples);
+  }
+  const size_t end = first_sample + num_samples;
+  for (size_t first = first_sample; first < end; first += batch_size) {
+    const size_t count = std::min(batch_size, end - first);
+    QAC_ASSIGN_OR_RETURN(NamedTensors inputs, data.read(first, count));
+    std::vector<Tensor> outputs;
+    if (fixed > 0 && count < fixed) {
+      NamedTensors padded;
+      for (const auto& [name, t] : inputs) padded.emplace(name, pad_rows(t, count, fixed));
+      QAC_ASSIGN_OR_RETURN(outputs, session.run(padded, fetch));
+      for (Tensor& out : outputs) {
+        if (!out.shape.empty() && out.shape[0] == static_cast<int64_t>(fixed)) {
+          out = out.slice_rows(0, static_cast<int64_t>(count));
+        }
+      }
+    } else {
+      QAC_ASSIGN_OR_RETURN(outputs, session.run(inputs, fetch));
+    }
+    QAC_RETURN_IF_ERROR(on_batch(first, count, inputs, outputs));
+  }
+  return Status::Ok();
+}
+
+}  // namespace qac

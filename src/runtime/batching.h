@@ -1,0 +1,47 @@
+// Runs a dataset through a session in batches: the one loop behind calibration statistics,
+// evaluation and benchmarks.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "qac/dataset.h"
+#include "qac/status.h"
+#include "qac/tensor.h"
+#include "runtime/session.h"
+
+namespace qac {
+
+// Batch size chosen for models whose batch dimension is free: large enough to amortize the
+// per-run overhead of ONNX Runtime, small enough that the intermediate tensors of one batch
+// (all of them, when statistics fetch every activation) stay modest.
+inline constexpr size_t kDefaultBatchSize = 16;
+
+// Called once per batch with samples [first, first + count) of the dataset, the inputs that
+// were fed (count rows each) and the fetched outputs (in `fetch` order; count rows each for
+// outputs whose leading dimension is the batch). The handler may move from `outputs`.
+using BatchHandler = std::function<Status(size_t first, size_t count, const NamedTensors& inputs,
+                                          std::vector<Tensor>& outputs)>;
+
+// The leading dimension the model fixes for its inputs (e.g. 1 for a model exported with a
+// static batch), or 0 when it is free (symbolic) for every input.
+size_t fixed_batch_size(const Session& session);
+
+// kDefaultBatchSize (at most num_samples, at least 1) for free batch dimensions; the fixed
+// size otherwise.
+size_t auto_batch_size(const Session& session, size_t num_samples);
+
+// Runs samples [first_sample, first_sample + num_samples) through `session` in batches of
+// `batch_size` (0 = auto_batch_size) and hands each batch to `on_batch`; stops at the first
+// error. When the model fixes its batch dimension to K, batches have K rows: a last, partial
+// batch is padded by repeating its last sample, and outputs are cut back to `count` rows.
+// `fetch` lists output names (empty = all model outputs).
+// Errors: the dataset's tensors differ from the model inputs (naming the tensor), the range
+// exceeds the dataset, and anything from reading, running or the handler.
+Status run_batches(const Session& session, const Dataset& data, size_t num_samples,
+                   size_t batch_size, const std::vector<std::string>& fetch,
+                   const BatchHandler& on_batch, size_t first_sample = 0);
+
+}  // namespace qac
