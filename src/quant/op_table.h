@@ -1,0 +1,152 @@
+// THE table of how each ONNX op takes part in 8-bit quantization. Placement, grouping and the
+// accuracy-control search read op behaviour only from here; code elsewhere names op types
+// through the constants in `qac::ops`.
+//
+// Kinds (NNCF's CPU hardware configuration, see DESIGN.md §4):
+//   kWeighted           Conv, ConvTranspose, MatMul, Gemm: the activation input is quantized
+//                       per tensor, the weight (an initializer) per output channel.
+//   kQuantizableInputs  ops whose float inputs are quantized per tensor (Add, Mul, AveragePool,
+//                       ReduceMean, Resize, ...): they run on int8 inputs.
+//   kAgnostic           ops that commute with per-tensor quantization (MaxPool, Reshape,
+//                       Transpose, Concat, ...): a quantizer may move above them so that one
+//                       quantizer serves every consumer below.
+//   kFloat              everything else: inputs stay float.
+// model_type=transformer keeps the elementwise ops (Add, Sub, Mul, Div, Pow) and ReduceMean in
+// float, as NNCF does; weighted ops, pooling and Resize stay quantizable.
+#pragma once
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "qac/options.h"
+
+namespace qac {
+
+namespace ops {
+inline constexpr std::string_view kConv = "Conv";
+inline constexpr std::string_view kConvTranspose = "ConvTranspose";
+inline constexpr std::string_view kMatMul = "MatMul";
+inline constexpr std::string_view kGemm = "Gemm";
+inline constexpr std::string_view kAdd = "Add";
+inline constexpr std::string_view kSub = "Sub";
+inline constexpr std::string_view kMul = "Mul";
+inline constexpr std::string_view kDiv = "Div";
+inline constexpr std::string_view kPow = "Pow";
+inline constexpr std::string_view kAveragePool = "AveragePool";
+inline constexpr std::string_view kGlobalAveragePool = "GlobalAveragePool";
+inline constexpr std::string_view kReduceMean = "ReduceMean";
+inline constexpr std::string_view kResize = "Resize";
+inline constexpr std::string_view kUpsample = "Upsample";
+inline constexpr std::string_view kMaxPool = "MaxPool";
+inline constexpr std::string_view kGlobalMaxPool = "GlobalMaxPool";
+inline constexpr std::string_view kReshape = "Reshape";
+inline constexpr std::string_view kTranspose = "Transpose";
+inline constexpr std::string_view kSqueeze = "Squeeze";
+inline constexpr std::string_view kUnsqueeze = "Unsqueeze";
+inline constexpr std::string_view kFlatten = "Flatten";
+inline constexpr std::string_view kSplit = "Split";
+inline constexpr std::string_view kSlice = "Slice";
+inline constexpr std::string_view kGather = "Gather";
+inline constexpr std::string_view kPad = "Pad";
+inline constexpr std::string_view kConcat = "Concat";
+inline constexpr std::string_view kIdentity = "Identity";
+inline constexpr std::string_view kDepthToSpace = "DepthToSpace";
+inline constexpr std::string_view kSpaceToDepth = "SpaceToDepth";
+inline constexpr std::string_view kTile = "Tile";
+inline constexpr std::string_view kExpand = "Expand";
+inline constexpr std::string_view kBatchNormalization = "BatchNormalization";
+inline constexpr std::string_view kRelu = "Relu";
+inline constexpr std::string_view kClip = "Clip";
+inline constexpr std::string_view kLeakyRelu = "LeakyRelu";
+inline constexpr std::string_view kPRelu = "PRelu";
+inline constexpr std::string_view kSigmoid = "Sigmoid";
+inline constexpr std::string_view kHardSigmoid = "HardSigmoid";
+inline constexpr std::string_view kHardSwish = "HardSwish";
+inline constexpr std::string_view kTanh = "Tanh";
+inline constexpr std::string_view kElu = "Elu";
+inline constexpr std::string_view kSelu = "Selu";
+inline constexpr std::string_view kCelu = "Celu";
+inline constexpr std::string_view kSoftplus = "Softplus";
+inline constexpr std::string_view kSoftsign = "Softsign";
+inline constexpr std::string_view kThresholdedRelu = "ThresholdedRelu";
+inline constexpr std::string_view kGelu = "Gelu";
+inline constexpr std::string_view kMish = "Mish";
+inline constexpr std::string_view kErf = "Erf";
+inline constexpr std::string_view kSqrt = "Sqrt";
+inline constexpr std::string_view kSoftmax = "Softmax";
+inline constexpr std::string_view kLayerNormalization = "LayerNormalization";
+inline constexpr std::string_view kConstant = "Constant";
+inline constexpr std::string_view kCast = "Cast";
+inline constexpr std::string_view kShape = "Shape";
+inline constexpr std::string_view kSize = "Size";
+inline constexpr std::string_view kNonZero = "NonZero";
+inline constexpr std::string_view kArgMax = "ArgMax";
+inline constexpr std::string_view kArgMin = "ArgMin";
+inline constexpr std::string_view kEqual = "Equal";
+inline constexpr std::string_view kLess = "Less";
+inline constexpr std::string_view kLessOrEqual = "LessOrEqual";
+inline constexpr std::string_view kGreater = "Greater";
+inline constexpr std::string_view kGreaterOrEqual = "GreaterOrEqual";
+inline constexpr std::string_view kNot = "Not";
+inline constexpr std::string_view kAnd = "And";
+inline constexpr std::string_view kOr = "Or";
+inline constexpr std::string_view kXor = "Xor";
+inline constexpr std::string_view kIsNaN = "IsNaN";
+inline constexpr std::string_view kIsInf = "IsInf";
+}  // namespace ops
+
+enum class OpKind { kWeighted, kQuantizableInputs, kAgnostic, kFloat };
+const char* op_kind_name(OpKind kind);
+
+// The kind of `op_type` (default ONNX domain) under `model_type`; unknown ops are kFloat.
+OpKind op_kind(std::string_view op_type, ModelType model_type);
+// The kind of `node`: op_kind() for the default ONNX domain ("" or "ai.onnx"), kFloat for ops
+// of other domains (com.microsoft, custom ops).
+OpKind node_kind(const onnx::NodeProto& node, ModelType model_type);
+// True for ops of the default ONNX domain ("" or "ai.onnx").
+bool is_default_onnx_domain(const onnx::NodeProto& node);
+
+// Input layout of a weighted op (kWeighted). Slots are ONNX input indices; -1 = none.
+struct WeightedOpLayout {
+  int activation_input = 0;
+  int weight_input = 1;
+  int bias_input = -1;
+};
+// std::nullopt unless `op_type` is weighted.
+std::optional<WeightedOpLayout> weighted_op_layout(std::string_view op_type);
+
+// The output-channel axis of the weight of weighted `node`, whose weight has rank
+// `weight_rank`: Conv 0 ([C_out, C_in/g, k...]), ConvTranspose 1 ([C_in, C_out/g, k...]),
+// MatMul rank-1 ([..., K, N]), Gemm 0 when transB=1 ([N, K]) else 1 ([K, N]).
+// REQUIRES: weighted_op_layout(node.op_type()) has a value; weight_rank >= 1.
+int weight_channel_axis(const onnx::NodeProto& node, int weight_rank);
+
+// Input slots of `node` whose float values are quantized when the op is kQuantizableInputs or
+// kWeighted (for weighted ops: the activation input only; the weight is handled separately).
+std::vector<int> activation_input_slots(const onnx::NodeProto& node);
+
+// Input slots of an agnostic `node` through which a quantizer may move up (data inputs, not
+// shapes, axes or indices): every input of Concat, input 0 otherwise.
+std::vector<int> agnostic_data_slots(const onnx::NodeProto& node);
+
+// Elementwise binary arithmetic (Add, Sub, Mul, Div, Pow): loses its activation quantizers when
+// an operand is constant; may form activation patterns (x * sigmoid(x)) with one constant
+// operand.
+bool is_elementwise_arithmetic(std::string_view op_type);
+// Pointwise activation functions (Relu, Clip, Sigmoid, HardSwish, Erf, ...): fused after a
+// weighted op and kept in float.
+bool is_activation_function(std::string_view op_type);
+// Gates closing an SE block: Sigmoid, HardSigmoid.
+bool is_gate_function(std::string_view op_type);
+// Spatial reductions opening an SE block: GlobalAveragePool, ReduceMean.
+bool is_spatial_reduction(std::string_view op_type);
+// Ops that only rearrange elements (Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Identity).
+bool is_layout_only(std::string_view op_type);
+// Ops whose outputs are never float (Shape, ArgMax, comparisons, logic ...). Cast depends on
+// its `to` attribute and is not listed.
+bool has_non_float_outputs(std::string_view op_type);
+
+}  // namespace qac

@@ -1,0 +1,95 @@
+// Quantizer placement: decides which float tensors of the main graph get an activation
+// quantizer (per tensor), which weights get a per-output-channel weight quantizer, and which
+// nodes stay float — every decision with a reason naming ONNX nodes (DESIGN.md §4).
+//
+// Rules, in the order they are applied:
+//  1. Op behaviour comes from quant/op_table.h (weighted / quantizable inputs / agnostic /
+//     float, with the model_type=transformer differences).
+//  2. Nodes stay float (listed in `skipped`) when: the ignored scope matches them; they belong
+//     to an SE block (GlobalAveragePool/ReduceMean -> ... -> Sigmoid/HardSigmoid -> Mul with
+//     the pooled tensor); no path from them to a graph output passes a weighted op
+//     (post-processing); they are an elementwise op with a constant operand; they form an
+//     activation pattern x * f(x) (Swish, HardSwish, GELU written with Mul); model_type keeps
+//     their op in float; their weight is not a float initializer (Conv/ConvTranspose).
+//     Nodes holding subgraphs are listed too: subgraph nodes are never quantized.
+//  3. Each remaining weighted/quantizable node asks for a quantizer on each float activation
+//     input; a weighted node also gets a weight quantizer (per output channel). Requests on the
+//     same tensor share one quantizer; MatMul/Gemm with two activation inputs quantize both
+//     (symmetric for model_type=transformer; a Softmax output is non-negative, so a symmetric
+//     quantizer becomes uint8 on [0, max], matching NNCF's unsigned Softmax quantizer).
+//  4. A quantizer moves up through an agnostic op (MaxPool, Reshape, Transpose, Concat, ...)
+//     when every reader of every output of that op is served by it, no such output is a graph
+//     output, the op is not ignored, and its data inputs are float activations. After a move
+//     through Concat, the quantizers on its inputs share one scale (unified_scale_group).
+//  5. Quantizers are placed on inputs only, hence after Relu/BN/activation chains: nothing is
+//     ever inserted between Conv/Gemm/MatMul and its BatchNormalization or activation.
+//     Graph outputs keep FP32: a quantizer on a tensor that is also a graph output serves only
+//     the listed consumers.
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "qac/options.h"
+#include "qac/status.h"
+
+namespace qac {
+
+struct PlacementOptions {
+  ModelType model_type = ModelType::kDefault;
+  IgnoredScope ignored_scope;
+  Preset preset = Preset::kPerformance;
+  // NNCF's validate=True: a name, type or pattern of the ignored scope matching no node is an
+  // error (kInvalidArgument naming it). When false, unmatched entries are only logged.
+  bool strict_ignored_scope = true;
+};
+
+struct ActivationQuantizer {
+  std::string id;      // "act:<tensor>", unique in a setup
+  std::string tensor;  // the FP32 tensor to quantize
+  // (node index, input slot) pairs that read the quantized value; other readers of `tensor`
+  // (and the graph output, if `tensor` is one) keep reading FP32.
+  std::vector<std::pair<int, int>> consumers;
+  bool force_symmetric = false;     // transformer MatMul with two activation inputs
+  bool force_signed = false;        // reserved: int8 even for non-negative tensors
+  // Non-empty: every quantizer with this group name must share one scale and zero point
+  // (computed from the union of their ranges): the inputs of a Concat executed in int8.
+  std::string unified_scale_group;
+  std::string reason;  // why it was placed, naming ONNX nodes
+};
+
+struct WeightQuantizer {
+  std::string id;           // "w:<node name>", unique in a setup
+  std::string initializer;  // float weight initializer (may be shared by several nodes)
+  int node = -1;            // index of the weighted node in graph.node()
+  std::string node_name;    // its name (or a label for unnamed nodes)
+  int axis = 0;             // output-channel axis of the weight
+  int input_slot = 1;       // input slot of the weight on `node`
+};
+
+struct SkippedNode {
+  std::string node_name;
+  std::string op_type;
+  std::string reason;
+};
+
+struct QuantizerSetup {
+  std::vector<ActivationQuantizer> activations;  // ordered by position of the tensor in the graph
+  std::vector<WeightQuantizer> weights;          // ordered by node position
+  std::vector<SkippedNode> skipped;              // ordered by node position
+  // Op type -> number of nodes whose inputs are quantized (for the CLI summary).
+  std::map<std::string, int> quantized_ops_per_type;
+};
+
+// Places quantizers on the main graph of `model`. The model is read only. Shapes/types from
+// shape inference (value_info) are used when present but not required.
+// Errors: kInvalidModel for a malformed graph (a value produced twice, a cycle, an undefined
+// input), kInvalidArgument for an invalid or (strict) unmatched ignored-scope entry.
+Result<QuantizerSetup> place_quantizers(const onnx::ModelProto& model,
+                                        const PlacementOptions& options);
+
+}  // namespace qac
