@@ -15,7 +15,7 @@ start=$(date +%s)
 step() {
   local t0=$(date +%s)
   "$@"
-  echo "[fetch_assets] $(basename "$1" 2>/dev/null) ${*:2} took $(( $(date +%s) - t0 )) s"
+  echo "[fetch_assets] ${*//$here\//} took $(( $(date +%s) - t0 )) s"
 }
 
 step "$here/scripts/fetch_models.sh"
