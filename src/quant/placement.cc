@@ -97,6 +97,10 @@ class Placer {
           w.node = i;
           w.node_name = view_.node_label(i);
           w.id = "w:" + w.node_name;
+          if (!weight_ids_.insert(w.id).second) {  // node names need not be unique in ONNX
+            w.id += "#" + std::to_string(i);
+            weight_ids_.insert(w.id);
+          }
           w.initializer = weight;
           w.axis = weight_channel_axis(node, std::max(1, init->dims_size()));
           w.input_slot = layout.weight_input;
@@ -171,12 +175,15 @@ class Placer {
         }
       }
     }
+    int data_inputs = 0;
     for (int slot : agnostic_data_slots(node)) {
       if (slot >= node.input_size() || node.input(slot).empty()) continue;
       if (!facts_.is_float_activation(node.input(slot))) {
         return where + "its input '" + node.input(slot) + "' is a constant or not float32";
       }
+      ++data_inputs;
     }
+    if (data_inputs == 0) return where + "it has no data input";
     return std::nullopt;
   }
 
@@ -308,6 +315,7 @@ class Placer {
   std::vector<int> position_;  // node index -> position in topological order
   std::map<std::string, Point> points_;
   std::vector<WeightQuantizer> weights_;
+  std::set<std::string> weight_ids_;
   std::set<int> quantized_nodes_;
   ScaleUnion scales_;
 };

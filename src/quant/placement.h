@@ -42,7 +42,7 @@ namespace qac {
 struct PlacementOptions {
   ModelType model_type = ModelType::kDefault;
   IgnoredScope ignored_scope;
-  Preset preset = Preset::kPerformance;
+  Preset preset = Preset::kPerformance;  // carried for later stages; placement ignores it
   // NNCF's validate=True: a name, type or pattern of the ignored scope matching no node is an
   // error (kInvalidArgument naming it). When false, unmatched entries are only logged.
   bool strict_ignored_scope = true;
@@ -63,7 +63,7 @@ struct ActivationQuantizer {
 };
 
 struct WeightQuantizer {
-  std::string id;           // "w:<node name>", unique in a setup
+  std::string id;           // "w:<node name>" ("#<node index>" appended for duplicate names)
   std::string initializer;  // float weight initializer (may be shared by several nodes)
   int node = -1;            // index of the weighted node in graph.node()
   std::string node_name;    // its name (or a label for unnamed nodes)

@@ -333,6 +333,19 @@ TEST(Placement, SubgraphNodesStayFloatAndAreReported) {
   EXPECT_TRUE(contains(find_activation(setup, "r")->reason, "subgraph"));
 }
 
+TEST(Placement, WeightIdsStayUniqueWhenNodeNamesRepeat) {
+  ModelBuilder b;
+  b.input("x", {1, 2, 4, 4}).output("y");
+  b.random_initializer("w1", {2, 2, 1, 1}, 1).random_initializer("w2", {2, 2, 1, 1}, 2);
+  b.node("Conv", {"x", "w1"}, {"a"}, "conv");
+  b.node("Relu", {"a"}, {"r"}, "relu");
+  b.node("Conv", {"r", "w2"}, {"y"}, "conv");
+  const auto setup = place(b);
+  ASSERT_EQ(setup.weights.size(), 2u);
+  EXPECT_EQ(setup.weights[0].id, "w:conv");
+  EXPECT_EQ(setup.weights[1].id, "w:conv#2");
+}
+
 TEST(Placement, MalformedGraphIsAnInvalidModelError) {
   ModelBuilder b;
   b.input("x", {1}).output("y");
