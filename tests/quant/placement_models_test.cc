@@ -102,6 +102,28 @@ TEST(PlacementOnModels, FashionMnistCnn) {
   }
 }
 
+TEST(PlacementOnModels, FashionMnistVitAsTransformer) {
+  const auto path = kSourceDir / "models" / "fashion_mnist_vit.onnx";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
+  const auto model = prepare(path);
+  PlacementOptions options;
+  options.model_type = ModelType::kTransformer;
+  auto setup = place_quantizers(model, options);
+  ASSERT_TRUE(setup.ok()) << setup.status().to_string();
+  expect_consistent(model, *setup);
+  for (const std::string elementwise : {"Add", "Sub", "Mul", "Div", "Pow", "ReduceMean"}) {
+    EXPECT_EQ(setup->quantized_ops_per_type.count(elementwise), 0u) << elementwise;
+  }
+  // Each attention's Softmax output feeds a MatMul through a symmetric quantizer.
+  int softmax_quantizers = 0;
+  for (const auto& q : setup->activations) {
+    softmax_quantizers += q.force_symmetric && contains(q.reason, "Softmax output");
+  }
+  EXPECT_GT(count_nodes(model, ops::kSoftmax), 0);
+  EXPECT_EQ(softmax_quantizers, count_nodes(model, ops::kSoftmax));
+  EXPECT_GT(setup->quantized_ops_per_type["MatMul"], 0);
+}
+
 TEST(PlacementOnModels, PaddleOcrRecognizer) {
   const auto path = kSourceDir / "assets" / "models" / "ocr" / "rec.onnx";
   if (!std::filesystem::exists(path)) GTEST_SKIP() << path << " not present";
