@@ -153,15 +153,16 @@ std::vector<HistogramBin> Histogram::nonempty_bins() const {
   return bins;
 }
 
-Histogram::AbsHistogram Histogram::abs_histogram() const {
+Histogram::AbsHistogram Histogram::abs_histogram(size_t max_bins) const {
   assert(has_bins_);
   // Absolute bin a >= 0 covers [a w, (a+1) w) -> |x| bin a; a < 0 covers [a w, (a+1) w) ->
   // |x| in ((-a-1) w, -a w] -> |x| bin -a-1. Then |x| bin k merges into k >> shift.
   const int64_t n = static_cast<int64_t>(counts_.size());
   const int64_t last = first_ + n - 1;
   const int64_t largest = std::max<int64_t>(last, -first_ - 1);
+  const int64_t limit = max_bins == 0 ? n : static_cast<int64_t>(max_bins);
   int shift = 0;
-  while ((largest >> shift) >= n) ++shift;
+  while ((largest >> shift) >= limit) ++shift;
   AbsHistogram out;
   out.bin_width = std::ldexp(1.0, exponent_ + shift);
   out.counts.assign(static_cast<size_t>((largest >> shift) + 1), 0);

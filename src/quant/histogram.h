@@ -49,13 +49,13 @@ class Histogram {
   // Non-empty bins in increasing order (a single point bin before has_bins()).
   std::vector<HistogramBin> nonempty_bins() const;
   // Histogram of |x|: counts[k] holds |x| in [k * bin_width, (k + 1) * bin_width). Bins are
-  // merged by powers of two (exactly) until at most num_bins() remain.
+  // merged by powers of two (exactly) until at most max_bins (0: num_bins()) remain.
   // REQUIRES: has_bins().
   struct AbsHistogram {
     std::vector<uint64_t> counts;
     double bin_width = 0.0;
   };
-  AbsHistogram abs_histogram() const;
+  AbsHistogram abs_histogram(size_t max_bins = 0) const;
   // The value below which a fraction q of the values lie, interpolating linearly inside a bin.
   // REQUIRES: !empty(), 0 <= q <= 1.
   double quantile(double q) const;

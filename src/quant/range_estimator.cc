@@ -16,8 +16,10 @@ constexpr int kMseAsymmetricRounds = 2;
 // KL: quantized levels of |x| (int8 has 128 per side; uint8 256 on [0, t]).
 constexpr size_t kKlSignedLevels = 128;
 constexpr size_t kKlUnsignedLevels = 256;
-// KL: at most this many candidate thresholds are scored (evenly spaced over the bins).
-constexpr size_t kKlMaxCandidates = 512;
+// KL: the |x| histogram has at most this many bins (TensorRT's resolution)...
+constexpr size_t kKlMaxBins = 2048;
+// ...and at most this many candidate thresholds are scored (evenly spaced over the bins).
+constexpr size_t kKlMaxCandidates = 256;
 // KL: probability mass given to empty bins so that the divergence stays finite.
 constexpr double kKlSmoothing = 1e-4;
 
@@ -113,7 +115,7 @@ bool smoothed_distribution(const std::vector<double>& counts, std::vector<double
 // the mass beyond folded into bin i-1; Q = bins [0, i) merged into `levels` groups, each
 // group's mass spread evenly over its non-empty bins. Picks the i minimizing KL(P || Q).
 double kl_threshold(const Histogram& hist, size_t levels) {
-  const Histogram::AbsHistogram abs = hist.abs_histogram();
+  const Histogram::AbsHistogram abs = hist.abs_histogram(kKlMaxBins);
   const std::vector<uint64_t>& c = abs.counts;
   const size_t n = c.size();
   if (n <= levels) return abs.bin_width * static_cast<double>(n);

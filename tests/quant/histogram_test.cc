@@ -118,6 +118,12 @@ TEST(HistogramTest, AbsHistogramOfFarFromZeroDataStaysSmall) {
   const Histogram::AbsHistogram a = h.abs_histogram();
   EXPECT_LE(a.counts.size(), h.num_bins());
   EXPECT_GE(a.bin_width * a.counts.size(), 1000.99);
+  const Histogram::AbsHistogram coarse = h.abs_histogram(16);
+  EXPECT_LE(coarse.counts.size(), 16u);
+  EXPECT_GE(coarse.bin_width * coarse.counts.size(), 1000.99);
+  uint64_t sum = 0;
+  for (uint64_t c : coarse.counts) sum += c;
+  EXPECT_EQ(sum, v.size());
 }
 
 }  // namespace
