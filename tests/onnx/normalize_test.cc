@@ -115,6 +115,25 @@ TEST(NormalizeTest, InvalidModelIsReportedWithThePass) {
   EXPECT_NE(s.message().find("lonely_add"), std::string::npos) << s.message();
 }
 
+TEST(NormalizeTest, OpsetNewerThanTheOnnxLibraryPassesThroughWithWarnings) {
+  // ReduceMean-18 takes axes as an input, a form ONNX 1.12 does not know.
+  onnx::NodeProto reduce = node("ReduceMean", {"x", "axes"}, {"y"}, "mean18");
+  add_int(reduce, "keepdims", 0);
+  onnx::ModelProto m = make_model(18, {reduce}, {float_info("x", {2, 3})}, {float_info("y", {2})},
+                                  {to_proto(int64_tensor({1}, {1}), "axes")}, 8);
+  const std::string before = serialize(m);
+  NormalizeLog log;
+  Status s = normalize(m, log);
+  ASSERT_TRUE(s.ok()) << s.to_string();
+  EXPECT_EQ(serialize(m), before);
+  bool warned = false;
+  for (const auto& e : log.entries) warned = warned || e.rfind("warning: infer_shapes: skipped", 0) == 0;
+  EXPECT_TRUE(warned);
+  auto r = run_model(m, {{"x", float_tensor({2, 3}, {1, 2, 3, 4, 5, 6})}});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  EXPECT_EQ(r->at(0).to_float(), (std::vector<float>{2, 5}));
+}
+
 // ---- the OCR models (PP-OCR det/rec/cls, Constant-node weights, opsets 9 and 11) ------------
 
 struct RealModel {
@@ -136,6 +155,11 @@ TEST_P(RealModelTest, NormalizedModelMatchesOriginal) {
   EXPECT_EQ(default_opset_version(model), 13);
   for (const auto& n : model.graph().node()) EXPECT_NE(n.op_type(), "Constant") << n.name();
   EXPECT_GT(model.graph().initializer_size(), 0);
+  onnx::ModelProto again = model;  // normalizing twice changes nothing more
+  NormalizeLog log_again;
+  ASSERT_TRUE(normalize(again, log_again).ok());
+  EXPECT_EQ(again.graph().node_size(), model.graph().node_size());
+  EXPECT_EQ(again.graph().initializer_size(), model.graph().initializer_size());
 
   const std::string input = model.graph().input(0).name();
   const Tensor x = random_tensor(GetParam().input_shape, 3, 0.0f, 1.0f);
