@@ -1,0 +1,41 @@
+// An ONNX model held in memory. The representation is private: users load, save and pass
+// models to qac's functions; they never need ONNX's protobuf headers.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "qac/status.h"
+
+namespace qac {
+
+class Model {
+ public:
+  // Reads an ONNX file. Missing, truncated or malformed files give a Status naming the path.
+  static Result<Model> load(const std::filesystem::path& path);
+  // Parses serialized ModelProto bytes; `label` names the model in messages.
+  static Result<Model> from_bytes(const std::string& bytes, const std::string& label = "model");
+
+  // Writes atomically: the destination is either the complete model or untouched.
+  Status save(const std::filesystem::path& path) const;
+  std::string serialize() const;
+  // Where the model came from ("rec.onnx"), for messages.
+  const std::string& label() const;
+
+  Model(const Model& other);
+  Model& operator=(const Model& other);
+  Model(Model&&) noexcept;
+  Model& operator=(Model&&) noexcept;
+  ~Model();
+
+  struct Impl;  // holds the onnx::ModelProto; defined in src/onnx/model_impl.h
+  Impl& impl() { return *impl_; }
+  const Impl& impl() const { return *impl_; }
+  explicit Model(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace qac

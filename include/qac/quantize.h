@@ -1,0 +1,38 @@
+// The basic 8-bit post-training flow: FP32 ONNX model + calibration data -> INT8 QDQ model.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "qac/dataset.h"
+#include "qac/model.h"
+#include "qac/options.h"
+#include "qac/status.h"
+
+namespace qac {
+
+// What quantize() did, for logs, the CLI summary and the JSON report.
+struct QuantizationReport {
+  std::vector<std::string> normalization;          // rewrites applied to the input model
+  std::map<std::string, int> quantized_ops_per_type;  // op type -> nodes whose inputs are quantized
+  int activation_quantizers = 0;
+  int weight_quantizers = 0;
+  struct Skipped { std::string node, op_type, reason; };
+  std::vector<Skipped> skipped;                    // nodes left in float, and why
+  std::vector<std::string> decisions;              // quantizers placed, biases corrected, ...
+  std::string target;                              // resolved target (cpu-avx2, cpu-vnni, any)
+  std::string overflow_fix;                        // effective overflow fix
+  size_t calibration_samples = 0;
+  double seconds_statistics = 0, seconds_total = 0;
+
+  std::string to_json() const;  // pretty-printed JSON object
+};
+
+// Quantizes `model` with statistics from the first `options.subset_size` samples of
+// `calibration`. Returns the QDQ model; it loads in ONNX Runtime with all optimizations.
+Result<Model> quantize(const Model& model, const Dataset& calibration,
+                       const QuantizationOptions& options = {},
+                       QuantizationReport* report = nullptr);
+
+}  // namespace qac

@@ -1,0 +1,309 @@
+#include "quant/bias_correction.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "core/log.h"
+#include "onnx/tensor_proto.h"
+#include "quant/statistics.h"
+#include "quant/weight_access.h"
+#include "quant/weight_quant.h"
+#include "runtime/session.h"
+
+namespace qac {
+namespace {
+
+constexpr const char* kConv = "Conv";
+constexpr const char* kGemm = "Gemm";
+constexpr const char* kMatMul = "MatMul";
+constexpr const char* kAdd = "Add";
+constexpr int kBiasSlot = 2;
+
+// Where a weighted node's bias lives, and its current values (zeros when it has none).
+struct BiasSite {
+  const onnx::NodeProto* node = nullptr;
+  std::string add_initializer;  // MatMul: the constant operand of the Add that follows it
+  std::vector<float> values;
+  float delta_scale = 1.0f;     // Gemm: alpha / beta (y = alpha*A*B + beta*C)
+};
+
+const onnx::TensorProto* find_initializer(const onnx::GraphProto& g, const std::string& name) {
+  for (const auto& t : g.initializer()) {
+    if (t.name() == name) return &t;
+  }
+  return nullptr;
+}
+
+Result<std::vector<float>> float_vector(const onnx::TensorProto& t, size_t expected) {
+  QAC_ASSIGN_OR_RETURN(Tensor v, to_tensor(t));
+  if (v.dtype != DType::kFloat32 || v.numel() != expected) {
+    return Status::Unsupported("bias '" + t.name() + "' is not a float vector of " + std::to_string(expected));
+  }
+  return v.to_float();
+}
+
+int rank_of(const onnx::GraphProto& g, const std::string& value) {
+  auto rank = [&](const onnx::ValueInfoProto& vi) -> int {
+    if (vi.name() != value || !vi.type().tensor_type().has_shape()) return -1;
+    return vi.type().tensor_type().shape().dim_size();
+  };
+  for (const auto& vi : g.value_info()) if (int r = rank(vi); r >= 0) return r;
+  for (const auto& vi : g.input()) if (int r = rank(vi); r >= 0) return r;
+  for (const auto& vi : g.output()) if (int r = rank(vi); r >= 0) return r;
+  return -1;
+}
+
+// Finds the bias of `node` with `channels` output channels. Returns a site with node == null
+// and a reason in `why` when the layer cannot be corrected.
+BiasSite find_bias_site(const onnx::GraphProto& g, const onnx::NodeProto& node, size_t channels,
+                        std::string* why) {
+  BiasSite site;
+  const std::string& op = node.op_type();
+  if (op == kConv || op == kGemm) {
+    if (op == kGemm) {
+      if (int_attribute(node, "transA", 0) != 0) {
+        *why = "Gemm with transA";
+        return site;
+      }
+      const float beta = float_attribute(node, "beta", 1.0f);
+      if (beta == 0.0f) {
+        *why = "Gemm with beta = 0";
+        return site;
+      }
+      site.delta_scale = float_attribute(node, "alpha", 1.0f) / beta;
+    }
+    if (node.input_size() > kBiasSlot && !node.input(kBiasSlot).empty()) {
+      const onnx::TensorProto* b = find_initializer(g, node.input(kBiasSlot));
+      if (!b) {
+        *why = "its bias is not a constant";
+        return site;
+      }
+      auto v = float_vector(*b, channels);
+      if (!v.ok()) {
+        *why = v.status().message();
+        return site;
+      }
+      site.values = std::move(v).value();
+    } else {
+      site.values.assign(channels, 0.0f);
+    }
+    site.node = &node;
+    return site;
+  }
+  if (op == kMatMul) {
+    int consumers = 0;
+    const onnx::NodeProto* add = nullptr;
+    for (const auto& n : g.node()) {
+      for (const auto& in : n.input()) {
+        if (in == node.output(0)) {
+          ++consumers;
+          if (n.op_type() == kAdd) add = &n;
+        }
+      }
+    }
+    if (consumers != 1 || !add) {
+      *why = "MatMul without a following Add of a constant bias";
+      return site;
+    }
+    for (const auto& in : add->input()) {
+      if (in == node.output(0)) continue;
+      const onnx::TensorProto* b = find_initializer(g, in);
+      if (!b) continue;
+      auto v = float_vector(*b, channels);
+      if (!v.ok()) continue;
+      site.values = std::move(v).value();
+      site.add_initializer = in;
+      site.node = &node;
+      return site;
+    }
+    *why = "the Add after the MatMul has no constant vector operand";
+    return site;
+  }
+  *why = op + " is not corrected";
+  return site;
+}
+
+// delta[o] = sum_k (W - Wq)[o, k] * mean[k] for the weight layout of `node`.
+Result<std::vector<float>> weight_error_times_mean(const onnx::NodeProto& node, const Tensor& w,
+                                                   const Tensor& wq, const std::vector<double>& mean) {
+  const std::vector<float> a = w.to_float();
+  const std::vector<float> b = wq.to_float();
+  const auto& s = w.shape;
+  const std::string& op = node.op_type();
+  std::vector<float> delta;
+  auto bad_mean = [&](size_t need) {
+    return Status::Internal("input channel means of " + node.name() + " have " + std::to_string(mean.size()) +
+                            " entries, expected " + std::to_string(need));
+  };
+  if (op == kConv) {
+    // W: [O, I/g, k...]; input channel of (o, i) = group(o) * I/g + i.
+    const int64_t out_ch = s[0], in_per_group = s[1];
+    int64_t taps = 1;
+    for (size_t d = 2; d < s.size(); ++d) taps *= s[d];
+    const int64_t groups = int_attribute(node, "group", 1);
+    const int64_t out_per_group = out_ch / groups;
+    if (static_cast<int64_t>(mean.size()) != in_per_group * groups) return bad_mean(in_per_group * groups);
+    delta.assign(static_cast<size_t>(out_ch), 0.0f);
+    for (int64_t o = 0; o < out_ch; ++o) {
+      const int64_t g0 = (o / out_per_group) * in_per_group;
+      double acc = 0;
+      for (int64_t i = 0; i < in_per_group; ++i) {
+        const size_t base = static_cast<size_t>((o * in_per_group + i) * taps);
+        double wsum = 0;
+        for (int64_t k = 0; k < taps; ++k) wsum += a[base + k] - b[base + k];
+        acc += wsum * mean[static_cast<size_t>(g0 + i)];
+      }
+      delta[static_cast<size_t>(o)] = static_cast<float>(acc);
+    }
+    return delta;
+  }
+  // MatMul / Gemm: W [K, N], or [N, K] when Gemm transB = 1.
+  const bool trans = op == kGemm && int_attribute(node, "transB", 0) != 0;
+  const int64_t rows = s[0], cols = s[1];
+  const int64_t k_dim = trans ? cols : rows, n_dim = trans ? rows : cols;
+  if (static_cast<int64_t>(mean.size()) != k_dim) return bad_mean(k_dim);
+  delta.assign(static_cast<size_t>(n_dim), 0.0f);
+  for (int64_t n = 0; n < n_dim; ++n) {
+    double acc = 0;
+    for (int64_t k = 0; k < k_dim; ++k) {
+      const size_t idx = static_cast<size_t>(trans ? n * cols + k : k * cols + n);
+      acc += (a[idx] - b[idx]) * mean[static_cast<size_t>(k)];
+    }
+    delta[static_cast<size_t>(n)] = static_cast<float>(acc);
+  }
+  return delta;
+}
+
+void store(QdqInputs& params, const BiasSite& site, std::vector<float> values) {
+  if (site.add_initializer.empty()) {
+    params.corrected_bias[site.node->name()] = std::move(values);
+  } else {
+    params.corrected_add_bias[site.node->name()] = {site.add_initializer, std::move(values)};
+  }
+}
+
+double max_abs(const std::vector<float>& v) {
+  double m = 0;
+  for (float x : v) m = std::max(m, static_cast<double>(std::fabs(x)));
+  return m;
+}
+
+}  // namespace
+
+std::map<std::string, std::pair<std::string, int>> bias_correction_inputs(const onnx::ModelProto& fp32,
+                                                                          const QuantizerSetup& setup) {
+  std::map<std::string, std::pair<std::string, int>> out;
+  const auto& g = fp32.graph();
+  for (const auto& wq : setup.weights) {
+    const onnx::NodeProto& node = g.node(wq.node);
+    const std::string& op = node.op_type();
+    if (op == kConv || op == kGemm) {
+      out[node.name()] = {node.input(0), 1};
+    } else if (op == kMatMul) {
+      const int rank = rank_of(g, node.input(0));
+      out[node.name()] = {node.input(0), rank > 0 ? rank - 1 : -1};
+    }
+  }
+  return out;
+}
+
+Status fast_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& setup,
+                            const std::map<std::string, TensorStats>& stats, QdqInputs& params,
+                            BiasCorrectionLog* log) {
+  const auto& g = fp32.graph();
+  const auto inputs = bias_correction_inputs(fp32, setup);
+  for (const auto& wq : setup.weights) {
+    const onnx::NodeProto& node = g.node(wq.node);
+    const auto qw = params.weights.find(wq.id);
+    const auto in = inputs.find(node.name());
+    if (qw == params.weights.end() || in == inputs.end()) continue;
+    std::string why;
+    BiasSite site = find_bias_site(g, node, qw->second.scales.size(), &why);
+    const auto st = stats.find(in->second.first);
+    if (site.node && (st == stats.end() || st->second.channel_means().empty())) {
+      why = "no channel means for its input '" + in->second.first + "'";
+      site.node = nullptr;
+    }
+    if (!site.node) {
+      if (log) log->entries.push_back("bias correction skipped for " + node.name() + ": " + why);
+      continue;
+    }
+    QAC_ASSIGN_OR_RETURN(Tensor w, weight_tensor(fp32, wq.initializer));
+    const Tensor wdq = dequantize_weight(qw->second);
+    QAC_ASSIGN_OR_RETURN(std::vector<float> delta,
+                         weight_error_times_mean(node, w, wdq, st->second.channel_means()));
+    std::vector<float> corrected = site.values;
+    for (size_t o = 0; o < corrected.size(); ++o) corrected[o] += site.delta_scale * delta[o];
+    if (log) {
+      std::ostringstream line;
+      line << "fast bias correction on " << node.name() << ": max |shift| " << max_abs(delta);
+      log->entries.push_back(line.str());
+    }
+    store(params, site, std::move(corrected));
+  }
+  return Status::Ok();
+}
+
+Status full_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& setup,
+                            const Dataset& calibration, const QuantizationOptions& options,
+                            QdqInputs& params, BiasCorrectionLog* log) {
+  const auto& g = fp32.graph();
+  // Output channel means of every correctable weighted node, on both models.
+  StatisticsRequest request;
+  request.histograms = false;
+  std::vector<std::pair<const WeightQuantizer*, BiasSite>> sites;
+  for (const auto& wq : setup.weights) {
+    const onnx::NodeProto& node = g.node(wq.node);
+    const auto qw = params.weights.find(wq.id);
+    if (qw == params.weights.end()) continue;
+    std::string why;
+    BiasSite site = find_bias_site(g, node, qw->second.scales.size(), &why);
+    if (!site.node) {
+      if (log) log->entries.push_back("bias correction skipped for " + node.name() + ": " + why);
+      continue;
+    }
+    const int rank = rank_of(g, node.output(0));
+    request.tensors.push_back(node.output(0));
+    request.channel_mean_axis[node.output(0)] = node.op_type() == kMatMul ? (rank > 0 ? rank - 1 : -1) : 1;
+    sites.push_back({&wq, std::move(site)});
+  }
+  if (sites.empty()) return Status::Ok();
+  SessionOptions so;
+  so.intra_op_threads = options.num_threads;
+  QAC_ASSIGN_OR_RETURN(auto fp_stats, collect_statistics(fp32, calibration, request, options.subset_size,
+                                                         options.batch_size, so));
+  QdqInputs uncorrected = params;
+  uncorrected.corrected_bias.clear();
+  uncorrected.corrected_add_bias.clear();
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto quantized, emit_qdq(fp32, uncorrected, QdqEmitOptions{}, nullptr));
+  QAC_ASSIGN_OR_RETURN(auto q_stats, collect_statistics(quantized, calibration, request, options.subset_size,
+                                                        options.batch_size, so));
+  for (auto& [wq, site] : sites) {
+    const std::string& out = site.node->output(0);
+    const auto f = fp_stats.find(out);
+    const auto q = q_stats.find(out);
+    if (f == fp_stats.end() || q == q_stats.end() ||
+        f->second.channel_means().size() != site.values.size() ||
+        q->second.channel_means().size() != site.values.size()) {
+      if (log) log->entries.push_back("bias correction skipped for " + site.node->name() + ": output means unavailable");
+      continue;
+    }
+    std::vector<float> delta(site.values.size());
+    for (size_t o = 0; o < delta.size(); ++o) {
+      delta[o] = static_cast<float>(f->second.channel_means()[o] - q->second.channel_means()[o]);
+    }
+    std::vector<float> corrected = site.values;
+    // The shift is measured on the output, which already includes alpha; C is scaled by beta.
+    const float beta_inv = site.node->op_type() == kGemm ? 1.0f / float_attribute(*site.node, "beta", 1.0f) : 1.0f;
+    for (size_t o = 0; o < corrected.size(); ++o) corrected[o] += beta_inv * delta[o];
+    if (log) {
+      std::ostringstream line;
+      line << "full bias correction on " << site.node->name() << ": max |shift| " << max_abs(delta);
+      log->entries.push_back(line.str());
+    }
+    store(params, site, std::move(corrected));
+  }
+  return Status::Ok();
+}
+
+}  // namespace qac

@@ -1,0 +1,162 @@
+#include "quant/pipeline.h"
+
+#include <chrono>
+
+#include "core/log.h"
+#include "onnx/normalize.h"
+#include "quant/bias_correction.h"
+#include "quant/fusion.h"
+#include "quant/range_estimator.h"
+#include "quant/scheme.h"
+#include "quant/statistics.h"
+#include "quant/weight_access.h"
+#include "quant/weight_quant.h"
+#include "runtime/session.h"
+
+namespace qac {
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+const char* overflow_fix_name(OverflowFix f) {
+  switch (f) {
+    case OverflowFix::kDisable: return "disable";
+    case OverflowFix::kFirstLayer: return "first_layer";
+    case OverflowFix::kEnable: return "enable";
+  }
+  return "?";
+}
+
+// Activation range of one quantizer, or of its whole unified-scale group (union of ranges).
+Result<std::pair<float, float>> quantizer_range(const CalibratedModel& cm, const ActivationQuantizer& aq,
+                                                const QuantizationOptions& options) {
+  std::vector<const ActivationQuantizer*> members = {&aq};
+  if (!aq.unified_scale_group.empty()) {
+    members.clear();
+    for (const auto& other : cm.setup.activations) {
+      if (other.unified_scale_group == aq.unified_scale_group) members.push_back(&other);
+    }
+  }
+  float lo = 0, hi = 0;
+  for (const ActivationQuantizer* m : members) {
+    auto it = cm.stats.find(m->tensor);
+    if (it == cm.stats.end()) {
+      return Status::InvalidData("no calibration statistics for tensor '" + m->tensor +
+                                 "' (it may not be a float tensor)");
+    }
+    QAC_ASSIGN_OR_RETURN(auto r, estimate_range(it->second, options.activation_estimator,
+                                                options.quantile, options.preset, m->tensor));
+    lo = std::min(lo, r.first);
+    hi = std::max(hi, r.second);
+  }
+  return std::make_pair(lo, hi);
+}
+
+}  // namespace
+
+Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOptions& options,
+                                QuantizationReport* report) {
+  CalibratedModel cm;
+  NormalizeLog nlog;
+  QAC_RETURN_IF_ERROR(normalize(model, nlog));
+  std::vector<std::string> fold_log;
+  QAC_RETURN_IF_ERROR(fold_batch_norms(model, &fold_log));
+  PlacementOptions popt;
+  popt.model_type = options.model_type;
+  popt.ignored_scope = options.ignored_scope;
+  popt.preset = options.preset;
+  QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(model, popt));
+  cm.fp32 = std::move(model);
+  if (report) {
+    report->normalization = nlog.entries;
+    report->normalization.insert(report->normalization.end(), fold_log.begin(), fold_log.end());
+    report->quantized_ops_per_type = cm.setup.quantized_ops_per_type;
+    report->activation_quantizers = static_cast<int>(cm.setup.activations.size());
+    report->weight_quantizers = static_cast<int>(cm.setup.weights.size());
+    for (const auto& s : cm.setup.skipped) report->skipped.push_back({s.node_name, s.op_type, s.reason});
+    for (const auto& a : cm.setup.activations) report->decisions.push_back(a.reason);
+  }
+  return cm;
+}
+
+Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
+                 QuantizationReport* report) {
+  const auto t0 = std::chrono::steady_clock::now();
+  StatisticsRequest request;
+  for (const auto& a : cm.setup.activations) request.tensors.push_back(a.tensor);
+  for (const auto& [node_name, tensor_axis] : bias_correction_inputs(cm.fp32, cm.setup)) {
+    request.channel_mean_axis[tensor_axis.first] = tensor_axis.second;
+    if (std::find(request.tensors.begin(), request.tensors.end(), tensor_axis.first) == request.tensors.end()) {
+      request.tensors.push_back(tensor_axis.first);
+    }
+  }
+  request.histograms = true;
+  SessionOptions so;
+  so.intra_op_threads = options.num_threads;
+  QAC_ASSIGN_OR_RETURN(cm.stats, collect_statistics(cm.fp32, calibration, request, options.subset_size,
+                                                    options.batch_size, so));
+  if (report) {
+    report->calibration_samples = std::min(options.subset_size, calibration.size());
+    report->seconds_statistics = seconds_since(t0);
+  }
+  return Status::Ok();
+}
+
+Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, const Dataset* calibration,
+                    QuantizationReport* report) {
+  QdqInputs params;
+  params.setup = &cm.setup;
+  for (const auto& aq : cm.setup.activations) {
+    QAC_ASSIGN_OR_RETURN(auto range, quantizer_range(cm, aq, options));
+    QAC_ASSIGN_OR_RETURN(QParams p, activation_qparams(range.first, range.second, options.preset,
+                                                        aq.force_symmetric, aq.tensor));
+    params.activation_params[aq.id] = p;
+  }
+  const Target target = resolve_target(options.target);
+  const OverflowFix fix = effective_overflow_fix(options);
+  QAC_ASSIGN_OR_RETURN(std::string first_weighted, first_weighted_node(cm.fp32, cm.setup));
+  for (const auto& wq : cm.setup.weights) {
+    QAC_ASSIGN_OR_RETURN(Tensor w, weight_tensor(cm.fp32, wq.initializer));
+    const int qmax = weight_qmax(fix, wq.node_name == first_weighted);
+    QAC_ASSIGN_OR_RETURN(params.weights[wq.id], quantize_weight_per_channel(w, wq.axis, qmax, wq.initializer));
+  }
+  cm.params = std::move(params);
+  cm.params.setup = &cm.setup;
+  if (options.bias_correction) {
+    BiasCorrectionLog bc_log;
+    if (options.fast_bias_correction) {
+      QAC_RETURN_IF_ERROR(fast_bias_correction(cm.fp32, cm.setup, cm.stats, cm.params, &bc_log));
+    } else {
+      if (!calibration) return Status::Internal("full bias correction needs the calibration data");
+      QAC_RETURN_IF_ERROR(full_bias_correction(cm.fp32, cm.setup, *calibration, options, cm.params, &bc_log));
+    }
+    if (report) report->decisions.insert(report->decisions.end(), bc_log.entries.begin(), bc_log.entries.end());
+  }
+  if (report) {
+    report->target = target_name(target);
+    report->overflow_fix = overflow_fix_name(fix);
+  }
+  return Status::Ok();
+}
+
+Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::string>& disabled,
+                              const QuantizationOptions& options, std::vector<std::string>* log) {
+  QuantizerSetup kept;
+  kept.skipped = cm.setup.skipped;
+  kept.quantized_ops_per_type = cm.setup.quantized_ops_per_type;
+  for (const auto& a : cm.setup.activations) {
+    if (!disabled.count(a.id)) kept.activations.push_back(a);
+  }
+  for (const auto& w : cm.setup.weights) {
+    if (!disabled.count(w.id)) kept.weights.push_back(w);
+  }
+  QdqInputs params = cm.params;
+  params.setup = &kept;
+  QdqEmitOptions eo;
+  eo.weights_as_int8_initializers = options.weights_as_int8_initializers;
+  return emit_qdq(cm.fp32, params, eo, log);
+}
+
+}  // namespace qac

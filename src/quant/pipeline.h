@@ -1,0 +1,54 @@
+// The basic 8-bit flow as stages, so that accuracy control can re-emit models with some
+// quantizers removed without recomputing statistics:
+//   prepare   : normalize, fold BatchNorm, place quantizers
+//   calibrate : one statistics pass over the calibration subset
+//   parameterize : ranges -> activation params, per-channel int8 weights, bias correction
+//   emit      : QDQ model, optionally with a set of quantizers left out (reverted to float)
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "qac/dataset.h"
+#include "qac/options.h"
+#include "qac/quantize.h"
+#include "quant/placement.h"
+#include "quant/qdq_emit.h"
+#include "quant/tensor_stats.h"
+
+namespace qac {
+
+struct CalibratedModel {
+  onnx::ModelProto fp32;  // normalized, BatchNorm folded: the float reference
+  QuantizerSetup setup;
+  std::map<std::string, TensorStats> stats;  // by tensor name
+  QdqInputs params;                          // filled by parameterize()
+  std::set<std::string> fast_bias_nodes;     // nodes whose bias the fast correction changed
+};
+
+// Normalizes `model`, folds BatchNorm, places quantizers. Fills report->normalization,
+// report->skipped and the placement decisions.
+Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOptions& options,
+                                QuantizationReport* report);
+
+// Collects statistics for every activation quantizer and for the inputs of weighted ops
+// (per-channel means used by the fast bias correction).
+Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
+                 QuantizationReport* report);
+
+// Turns statistics into quantization parameters for the given options (preset, estimator,
+// overflow fix, bias correction). May be called again with other options: statistics are reused.
+// `calibration` is used only by the full bias correction.
+Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, const Dataset* calibration,
+                    QuantizationReport* report);
+
+// The QDQ model with every quantizer whose id is in `disabled` left out; a weighted node whose
+// weight quantizer is left out keeps its original FP32 weight and bias.
+Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::string>& disabled,
+                              const QuantizationOptions& options, std::vector<std::string>* log);
+
+}  // namespace qac

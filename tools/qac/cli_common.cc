@@ -1,0 +1,113 @@
+#include "cli_common.h"
+
+#include <cstdio>
+#include <map>
+
+#include "core/log.h"
+#include "core/progress.h"
+
+namespace qac::cli {
+namespace {
+
+template <typename E>
+E lookup(const std::map<std::string, E>& table, const std::string& key) {
+  return table.at(key);  // validated by CLI::IsMember before use
+}
+
+const std::map<std::string, Preset> kPresets = {{"performance", Preset::kPerformance}, {"mixed", Preset::kMixed}};
+const std::map<std::string, ModelType> kModelTypes = {{"default", ModelType::kDefault},
+                                                      {"transformer", ModelType::kTransformer}};
+const std::map<std::string, RangeEstimator> kEstimators = {
+    {"minmax", RangeEstimator::kMinMax}, {"mean_minmax", RangeEstimator::kMeanMinMax},
+    {"quantile", RangeEstimator::kQuantile}, {"mse", RangeEstimator::kMse}, {"kl", RangeEstimator::kKl}};
+const std::map<std::string, OverflowFix> kOverflowFixes = {
+    {"disable", OverflowFix::kDisable}, {"first_layer", OverflowFix::kFirstLayer}, {"enable", OverflowFix::kEnable}};
+const std::map<std::string, Target> kTargets = {{"host", Target::kHost}, {"cpu-avx2", Target::kCpuAvx2},
+                                                {"cpu-vnni", Target::kCpuVnni}, {"any", Target::kAny}};
+
+template <typename E>
+std::vector<std::string> keys(const std::map<std::string, E>& table) {
+  std::vector<std::string> k;
+  for (const auto& [name, value] : table) k.push_back(name);
+  return k;
+}
+
+}  // namespace
+
+int fail(const Status& status) {
+  std::fprintf(stderr, "qac: error: %s\n", status.message().c_str());
+  return kExitError;
+}
+
+void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
+  app.add_option("--preset", f.preset, "Activation scheme: performance (symmetric) or mixed (asymmetric)")
+      ->check(CLI::IsMember(keys(kPresets)))->capture_default_str();
+  app.add_option("--model-type", f.model_type, "default or transformer (attention rules + SmoothQuant)")
+      ->check(CLI::IsMember(keys(kModelTypes)))->capture_default_str();
+  app.add_option("--subset-size", f.subset_size, "Calibration samples used for statistics")
+      ->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--estimator", f.estimator, "Activation range estimator")
+      ->check(CLI::IsMember(keys(kEstimators)))->capture_default_str();
+  app.add_option("--quantile", f.quantile, "Tail mass clipped by --estimator quantile")
+      ->check(CLI::Range(0.0, 0.5))->capture_default_str();
+  app.add_option("--bias-correction", f.bias_correction, "fast, full or none")
+      ->check(CLI::IsMember({"fast", "full", "none"}))->capture_default_str();
+  app.add_option("--smooth-quant-alpha", f.smooth_quant_alpha,
+                 "SmoothQuant migration strength for transformer MatMuls; negative disables")
+      ->capture_default_str();
+  app.add_option("--overflow-fix", f.overflow_fix,
+                 "Weights in [-63,63] to avoid int16 saturation: auto (from --target), disable, first_layer, enable")
+      ->check(CLI::IsMember({"auto", "disable", "first_layer", "enable"}))->capture_default_str();
+  app.add_option("--target", f.target, "Where the int8 model will run: host, cpu-avx2, cpu-vnni, any")
+      ->check(CLI::IsMember(keys(kTargets)))->capture_default_str();
+  app.add_option("--ignore-names", f.ignore_names, "Node names to keep in float")->delimiter(',');
+  app.add_option("--ignore-types", f.ignore_types, "Op types to keep in float")->delimiter(',');
+  app.add_option("--ignore-patterns", f.ignore_patterns, "Regular expressions on node names to keep in float")
+      ->delimiter(',');
+  app.add_flag("--float-weights", f.float_weights,
+               "Store weights as float + QuantizeLinear instead of int8 initializers");
+  app.add_option("--batch-size", f.batch_size, "Samples per inference run (0 = automatic)")->capture_default_str();
+  app.add_option("--threads", f.threads, "Threads for ONNX Runtime (0 = all cores)")->capture_default_str();
+}
+
+QuantizationOptions to_options(const QuantizeFlags& f) {
+  QuantizationOptions o;
+  o.preset = lookup(kPresets, f.preset);
+  o.model_type = lookup(kModelTypes, f.model_type);
+  o.subset_size = f.subset_size;
+  o.activation_estimator = lookup(kEstimators, f.estimator);
+  o.quantile = f.quantile;
+  o.bias_correction = f.bias_correction != "none";
+  o.fast_bias_correction = f.bias_correction == "fast";
+  o.smooth_quant_alpha = f.smooth_quant_alpha;
+  o.overflow_fix_from_target = f.overflow_fix == "auto";
+  if (!o.overflow_fix_from_target) o.overflow_fix = lookup(kOverflowFixes, f.overflow_fix);
+  o.target = lookup(kTargets, f.target);
+  o.ignored_scope.names = f.ignore_names;
+  o.ignored_scope.types = f.ignore_types;
+  o.ignored_scope.patterns = f.ignore_patterns;
+  o.weights_as_int8_initializers = !f.float_weights;
+  o.batch_size = f.batch_size;
+  o.num_threads = f.threads;
+  return o;
+}
+
+void add_log_flags(CLI::App& app, LogFlags& f) {
+  app.add_flag("-v,--verbose", f.verbose, "More log output (-vv for debug)");
+  app.add_flag("-q,--quiet", f.quiet, "Only errors");
+}
+
+void apply_log_flags(const LogFlags& f) {
+  if (f.quiet) {
+    set_log_level(LogLevel::kError);
+  } else if (f.verbose >= 2) {
+    set_log_level(LogLevel::kDebug);
+  } else if (f.verbose == 1) {
+    set_log_level(LogLevel::kInfo);
+  } else {
+    set_log_level(LogLevel::kWarning);
+  }
+  Progress::set_enabled(!f.quiet);
+}
+
+}  // namespace qac::cli

@@ -1,0 +1,97 @@
+// qac eval MODEL --data DATA --metric M [--reference FP32] [--dictionary FILE]
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "accuracy/dataset_check.h"
+#include "accuracy/evaluator.h"
+#include "cli_common.h"
+#include "commands.h"
+#include "qac/metric.h"
+#include "qac/model.h"
+#include "runtime/session.h"
+
+namespace qac::cli {
+namespace {
+
+struct EvalArgs {
+  std::string model, data, metric = "top1", reference, dictionary, optimization = "all";
+  int output_index = 0;
+  size_t limit = 0, batch_size = 0;
+  int threads = 0;
+  bool json = false;
+  LogFlags log;
+};
+
+Result<std::unique_ptr<Session>> open_session(const std::string& path, const EvalArgs& a) {
+  QAC_ASSIGN_OR_RETURN(Model m, Model::load(path));
+  SessionOptions so;
+  so.optimization = a.optimization == "all" ? OptimizationLevel::kAll : OptimizationLevel::kDisabled;
+  so.intra_op_threads = a.threads;
+  return Session::create(m.serialize(), so, path);
+}
+
+int run(const EvalArgs& a) {
+  apply_log_flags(a.log);
+  MetricSpec spec;
+  spec.name = a.metric;
+  spec.dictionary_path = a.dictionary;
+  spec.output_index = a.output_index;
+  auto metric = make_metric(spec);
+  if (!metric.ok()) return fail(metric.status());
+  auto session = open_session(a.model, a);
+  if (!session.ok()) return fail(session.status());
+  std::unique_ptr<Session> reference;
+  if (!a.reference.empty()) {
+    auto r = open_session(a.reference, a);
+    if (!r.ok()) return fail(r.status());
+    reference = std::move(r).value();
+  }
+  std::vector<std::string> input_names;
+  for (const auto& i : (*session)->inputs()) input_names.push_back(i.name);
+  auto data = open_dataset(a.data, input_names);
+  if (!data.ok()) return fail(data.status());
+  if (Status s = check_dataset_matches(**data, (*session)->inputs(), a.model); !s.ok()) return fail(s);
+  EvaluationOptions eo;
+  eo.limit = a.limit;
+  eo.batch_size = a.batch_size;
+  auto value = evaluate(**session, reference.get(), **data, **metric, eo);
+  if (!value.ok()) return fail(value.status());
+  const size_t n = value->per_sample.size();
+  if (a.json) {
+    nlohmann::json j = {{"model", a.model}, {"data", a.data}, {"metric", a.metric},
+                        {"value", value->value}, {"samples", n}};
+    std::printf("%s\n", j.dump(2).c_str());
+  } else {
+    std::printf("%s = %.6f on %zu samples of %s (%s)\n", a.metric.c_str(), value->value, n, a.data.c_str(),
+                a.model.c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_eval_command(CLI::App& root, int& exit_code) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* cmd = root.add_subcommand("eval", "Score a model on a dataset with a built-in metric");
+  cmd->add_option("model", args->model, "ONNX model to evaluate")->required();
+  cmd->add_option("--data", args->data, "Dataset folder (<input>.npy + labels, or test_data_set_*)")->required();
+  cmd->add_option("--metric", args->metric,
+                  "top1, top5, topk:K (labels); agreement, sqnr, cosine, nmse (vs --reference); "
+                  "ctc-exact, ctc-cer (labels.json + --dictionary)")
+      ->capture_default_str();
+  cmd->add_option("--reference", args->reference, "FP32 model for agreement/sqnr/cosine/nmse");
+  cmd->add_option("--dictionary", args->dictionary, "Character dictionary for ctc-* metrics");
+  cmd->add_option("--output-index", args->output_index, "Which model output the metric reads")->capture_default_str();
+  cmd->add_option("--optimization", args->optimization,
+                  "all: ONNX Runtime with int8 kernels (as deployed); disabled: float QDQ reference")
+      ->check(CLI::IsMember({"all", "disabled"}))->capture_default_str();
+  cmd->add_option("--limit", args->limit, "Evaluate only the first N samples (0 = all)");
+  cmd->add_option("--batch-size", args->batch_size, "Samples per run (0 = automatic)");
+  cmd->add_option("--threads", args->threads, "ONNX Runtime threads (0 = all cores)");
+  cmd->add_flag("--json", args->json, "Print the result as JSON");
+  add_log_flags(*cmd, args->log);
+  cmd->callback([args, &exit_code] { exit_code = run(*args); });
+}
+
+}  // namespace qac::cli
