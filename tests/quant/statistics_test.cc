@@ -185,6 +185,50 @@ TEST(StatisticsTest, UnobservableTensorsAreSkipped) {
   EXPECT_GE(stats->at("y").min(), -0.5f);  // relu + bias
 }
 
+// Batches large enough for the multi-threaded accumulation give the same statistics as one
+// thread, and errors raised on helper threads come back.
+TEST(StatisticsTest, ThreadCountDoesNotChangeStatistics) {
+  constexpr int64_t kWidth = 20000;
+  ModelBuilder b;
+  b.input("x", {-1, kWidth}).output("y");
+  b.node("Relu", {"x"}, {"r"}, "relu");
+  b.node("Neg", {"x"}, {"n"}, "neg");
+  b.node("Sigmoid", {"x"}, {"s"}, "sigmoid");
+  b.node("Sum", {"r", "n", "s"}, {"y"}, "sum");
+  const MemoryDataset data({{"x", testing::random_tensor({10, kWidth}, 3)}});
+  StatisticsRequest r;
+  r.tensors = {"x", "r", "n", "s", "y"};
+  std::map<std::string, TensorStats> per_threads[2];
+  for (int threads : {1, 2}) {
+    SessionOptions options;
+    options.intra_op_threads = threads;
+    auto stats = collect_statistics(b.build(), data, r, 300, /*batch_size=*/4, options);
+    ASSERT_TRUE(stats.ok()) << stats.status().to_string();
+    per_threads[threads - 1] = std::move(stats).value();
+  }
+  ASSERT_EQ(per_threads[0].size(), 5u);
+  for (const auto& [name, one] : per_threads[0]) {
+    SCOPED_TRACE(name);
+    const TensorStats& two = per_threads[1].at(name);
+    EXPECT_EQ(one.min(), two.min());
+    EXPECT_EQ(one.max(), two.max());
+    EXPECT_EQ(one.mean_sample_min(), two.mean_sample_min());
+    EXPECT_EQ(one.mean_sample_max(), two.mean_sample_max());
+    EXPECT_EQ(one.histogram()->counts(), two.histogram()->counts());
+    EXPECT_EQ(one.num_values(), static_cast<uint64_t>(10 * kWidth));
+  }
+  EXPECT_EQ(per_threads[0].at("r").min(), 0.0f);
+  EXPECT_EQ(per_threads[0].at("n").max(), -per_threads[0].at("x").min());
+
+  StatisticsRequest bad = r;
+  bad.channel_mean_axis = {{"s", 4}};
+  SessionOptions two_threads;
+  two_threads.intra_op_threads = 2;
+  auto stats = collect_statistics(b.build(), data, bad, 300, 4, two_threads);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_NE(stats.status().message().find("'s'"), std::string::npos);
+}
+
 TEST(StatisticsTest, ErrorsNameTheTensor) {
   const MemoryDataset data({{"x", inputs_tensor()}});
   StatisticsRequest r;
