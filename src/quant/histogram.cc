@@ -20,8 +20,11 @@ constexpr size_t kChunk = 1024;
 constexpr size_t kLanes = 4;
 constexpr size_t kLanesMinValuesPerBin = 2;
 
+// floor(x / 2^exponent), saturated to +-2^61 so that far-away values (which can only fit after
+// further growth) overflow neither the conversion nor differences of two indices.
 int64_t floor_index(double x, int exponent) {
-  return static_cast<int64_t>(std::floor(std::ldexp(x, -exponent)));
+  constexpr double kLimit = 2305843009213693952.0;  // 2^61
+  return static_cast<int64_t>(std::clamp(std::floor(std::ldexp(x, -exponent)), -kLimit, kLimit));
 }
 
 }  // namespace
@@ -100,10 +103,10 @@ void Histogram::add(const float* values, size_t n, float lo, float hi) {
 }
 
 void Histogram::add_to_bins(const float* values, size_t n) {
-  // bin = (x - range_lo) * (1 / w); w is a power of two so the multiply is exact. The
-  // subtraction may round when range_lo is not a float: the clamp keeps such edge values in
-  // the first or last bin.
-  const float base = static_cast<float>(range_lo());
+  // bin = x * (1 / w) - first; w is a power of two so the multiply is exact (and cannot
+  // overflow, unlike x - range_lo). The subtraction may round when first is beyond 2^24: the
+  // clamp keeps such edge values in the first or last bin.
+  const float base = static_cast<float>(first_);
   const float inv_width = static_cast<float>(std::ldexp(1.0, -exponent_));
   const int32_t max_bin = static_cast<int32_t>(counts_.size()) - 1;
   const bool use_lanes = n >= kLanesMinValuesPerBin * kLanes * counts_.size();
@@ -115,7 +118,7 @@ void Histogram::add_to_bins(const float* values, size_t n) {
     const size_t len = std::min(kChunk, n - begin);
     const float* v = values + begin;
     for (size_t i = 0; i < len; ++i) {
-      const int32_t b = static_cast<int32_t>((v[i] - base) * inv_width);
+      const int32_t b = static_cast<int32_t>(v[i] * inv_width - base);
       idx[i] = std::clamp(b, 0, max_bin);
     }
     if (use_lanes) {

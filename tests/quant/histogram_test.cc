@@ -72,6 +72,20 @@ TEST(HistogramTest, PointMassThenSpread) {
   EXPECT_EQ(h.counts(), direct_counts(h, all));
 }
 
+TEST(HistogramTest, GrowsFromTinyToHugeRanges) {
+  Histogram h(64);
+  const std::vector<float> tiny = {0.0f, 1e-30f, 2e-30f};
+  add_all(h, tiny);
+  const std::vector<float> huge = {-3e38f, 1.0f, 3e38f};
+  add_all(h, huge);
+  EXPECT_EQ(h.total(), 6u);
+  EXPECT_LE(h.range_lo(), -3e38);
+  EXPECT_GT(h.range_hi(), 3e38);
+  uint64_t sum = 0;
+  for (uint64_t c : h.counts()) sum += c;
+  EXPECT_EQ(sum, 6u);
+}
+
 TEST(HistogramTest, QuantilesMatchSortedData) {
   std::mt19937 rng(7);
   std::normal_distribution<float> gauss(1.0f, 2.0f);
