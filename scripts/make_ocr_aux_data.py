@@ -18,9 +18,9 @@ Direction classifier, input `x` float32 [N,3,48,192]:
   ratio, width min(192, ceil(48 * w / h)), (pixel / 255 - 0.5) / 0.5, right-pad with 0).
   labels.npy int64 [N]: 0 = upright ('0'), 1 = rotated ('180'), the order of the classes in
   output `softmax_0.tmp_0` [N,2] (PaddleOCR label_list ['0', '180']).
-    assets/data/ocr_cls/calibration/{x.npy, labels.npy, labels.json}   64 crops
-    assets/data/ocr_cls/validation/{x.npy, labels.npy, labels.json}    64 crops
-  labels.json holds the rendered text of each crop.
+    assets/data/ocr_cls/calibration/{x.npy, labels.npy, words.json}   64 crops
+    assets/data/ocr_cls/validation/{x.npy, labels.npy, words.json}    64 crops
+  words.json holds the rendered text of each crop.
 
 Usage: /usr/bin/python3 scripts/make_ocr_aux_data.py [--force]
 Deterministic (fixed seeds); a folder whose files exist is skipped unless --force.
@@ -157,7 +157,7 @@ def cls_tensor(image):
 
 def write_cls(name, seed, words, force):
     folder = os.path.join(CLS_DIR, name)
-    paths = [os.path.join(folder, f) for f in ("x.npy", "labels.npy", "labels.json")]
+    paths = [os.path.join(folder, f) for f in ("x.npy", "labels.npy", "words.json")]
     if not force and all(os.path.exists(p) for p in paths):
         print(f"[ocr_aux] {folder} exists, skipped")
         return
