@@ -12,11 +12,10 @@
 
 #include <string_view>
 
+#include "qac/accuracy_control.h"
 #include "qac/status.h"
 
 namespace qac {
-
-enum class DropType { kAbsolute, kRelative };
 
 // "absolute" / "relative".
 const char* drop_type_name(DropType type);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 
+#include "accuracy/metric_command.h"
 #include "core/log.h"
 #include "core/progress.h"
 
@@ -90,6 +91,18 @@ QuantizationOptions to_options(const QuantizeFlags& f) {
   o.batch_size = f.batch_size;
   o.num_threads = f.threads;
   return o;
+}
+
+MetricFactory metric_factory(const std::string& name, const std::string& dictionary, int output_index,
+                             const std::string& command) {
+  if (!command.empty()) {
+    return [command]() -> Result<std::unique_ptr<Metric>> { return make_command_metric(command); };
+  }
+  MetricSpec spec;
+  spec.name = name;
+  spec.dictionary_path = dictionary;
+  spec.output_index = output_index;
+  return [spec]() { return make_metric(spec); };
 }
 
 void add_log_flags(CLI::App& app, LogFlags& f) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "qac/accuracy_control.h"
 #include "qac/dataset.h"
 #include "qac/options.h"
 #include "qac/status.h"
@@ -43,6 +44,11 @@ struct QuantizeFlags {
 void add_quantize_flags(CLI::App& app, QuantizeFlags& flags);
 // REQUIRES: values checked by the CLI11 validators added in add_quantize_flags.
 QuantizationOptions to_options(const QuantizeFlags& flags);
+
+// A factory for the validation metric: the external command when `command` is non-empty,
+// else the built-in metric `name`.
+MetricFactory metric_factory(const std::string& name, const std::string& dictionary, int output_index,
+                             const std::string& command);
 
 // Verbosity flags: -v (info), -vv (debug), -q (errors only).
 struct LogFlags {

@@ -5,6 +5,8 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "qac/accuracy_control.h"
+#include "qac/metric.h"
 #include "qac/model.h"
 #include "qac/quantize.h"
 
@@ -15,6 +17,14 @@ struct QuantizeArgs {
   std::string model, calibration, output, report;
   QuantizeFlags flags;
   LogFlags log;
+  // Accuracy control (active when --validation is given).
+  std::string validation, metric = "top1", dictionary, metric_command, drop_type = "absolute",
+              strategy = "qac", restore_mode = "activations_and_weights", intermediate_dir;
+  int output_index = 0;
+  double max_drop = 0.01;
+  size_t ranking_subset_size = 300;
+  int max_num_iterations = INT_MAX;
+  bool tune_hyperparams = false;
 };
 
 void print_summary(const QuantizationReport& r, const std::string& output) {
@@ -44,12 +54,49 @@ Status write_text_atomically(const std::filesystem::path& path, const std::strin
   return Status::Ok();
 }
 
+AccuracyControlOptions accuracy_options(const QuantizeArgs& a) {
+  AccuracyControlOptions o;
+  static_cast<QuantizationOptions&>(o) = to_options(a.flags);
+  o.max_drop = a.max_drop;
+  o.drop_type = a.drop_type == "relative" ? DropType::kRelative : DropType::kAbsolute;
+  o.ranking_subset_size = a.ranking_subset_size;
+  o.max_num_iterations = a.max_num_iterations;
+  o.restore_mode = a.restore_mode == "only_activations" ? RestoreMode::kOnlyActivations
+                                                        : RestoreMode::kActivationsAndWeights;
+  o.tune_hyperparams = a.tune_hyperparams;
+  o.strategy = a.strategy == "nncf" ? SearchStrategy::kNncf : SearchStrategy::kQac;
+  o.intermediate_dir = a.intermediate_dir;
+  return o;
+}
+
+int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Dataset& calibration) {
+  auto validation = open_dataset(a.validation);
+  if (!validation.ok()) return fail(validation.status());
+  MetricFactory factory = metric_factory(a.metric, a.dictionary, a.output_index, a.metric_command);
+  if (auto probe = factory(); !probe.ok()) return fail(probe.status());
+  AccuracyControlReport report;
+  auto q = quantize_with_accuracy_control(model, calibration, **validation, factory, accuracy_options(a), &report);
+  if (!q.ok()) return fail(q.status().with_context(a.model));
+  if (Status s = q->save(a.output); !s.ok()) return fail(s);
+  if (!a.report.empty()) {
+    if (Status s = write_text_atomically(a.report, report.to_json()); !s.ok()) return fail(s);
+  }
+  std::printf("model written to %s\n%s", a.output.c_str(), report.summary().c_str());
+  if (!report.budget_met) {
+    std::fprintf(stderr, "qac: the accuracy budget was not met: the best model found was written (drop %.4f > %.4f)\n",
+                 report.final_drop, report.max_drop);
+    return kExitBudgetNotMet;
+  }
+  return kExitOk;
+}
+
 int run(const QuantizeArgs& a) {
   apply_log_flags(a.log);
   auto model = Model::load(a.model);
   if (!model.ok()) return fail(model.status());
   auto data = open_dataset(a.calibration);
   if (!data.ok()) return fail(data.status());
+  if (!a.validation.empty()) return run_accuracy_control(a, *model, **data);
   QuantizationReport report;
   auto q = quantize(*model, **data, to_options(a.flags), &report);
   if (!q.ok()) return fail(q.status().with_context(a.model));
@@ -73,6 +120,35 @@ void add_quantize_command(CLI::App& root, int& exit_code) {
   cmd->add_option("-o,--output", args->output, "Where to write the quantized model")->required();
   cmd->add_option("--report", args->report, "Also write a JSON report of every decision here");
   add_quantize_flags(*cmd, args->flags);
+  auto* ac = "Accuracy control";
+  cmd->add_option("--validation", args->validation,
+                  "Validation data: with it, groups of quantizers are returned to float until the drop <= --max-drop")
+      ->group(ac);
+  cmd->add_option("--metric", args->metric, "Validation metric (see qac eval --help); higher is better")
+      ->group(ac)->capture_default_str();
+  cmd->add_option("--dictionary", args->dictionary, "Character dictionary for ctc-* metrics")->group(ac);
+  cmd->add_option("--output-index", args->output_index, "Model output the metric reads")->group(ac);
+  cmd->add_option("--metric-command", args->metric_command,
+                  "External metric: a command run as `CMD DIR`; DIR holds output_<i>.npy and labels.npy/labels.json; "
+                  "it prints {\"metric\": m, \"per_sample\": [...]}")
+      ->group(ac);
+  cmd->add_option("--max-drop", args->max_drop, "Largest accepted metric drop")->group(ac)
+      ->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--drop-type", args->drop_type, "absolute or relative")->group(ac)
+      ->check(CLI::IsMember({"absolute", "relative"}))->capture_default_str();
+  cmd->add_option("--strategy", args->strategy, "qac (default) or nncf (NNCF's greedy search, the baseline)")
+      ->group(ac)->check(CLI::IsMember({"qac", "nncf"}))->capture_default_str();
+  cmd->add_option("--ranking-subset-size", args->ranking_subset_size, "Samples used to rank groups")
+      ->group(ac)->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--max-num-iterations", args->max_num_iterations, "Cap on the groups returned to float")
+      ->group(ac)->check(CLI::NonNegativeNumber);
+  cmd->add_option("--restore-mode", args->restore_mode,
+                  "activations_and_weights (reverted ops fully float) or only_activations (keep int8 weights)")
+      ->group(ac)->check(CLI::IsMember({"activations_and_weights", "only_activations"}))->capture_default_str();
+  cmd->add_flag("--tune-hyperparams", args->tune_hyperparams,
+                "First search preset, estimator and bias correction on the validation set")->group(ac);
+  cmd->add_option("--intermediate-dir", args->intermediate_dir, "Also keep the fully quantized model here")
+      ->group(ac);
   add_log_flags(*cmd, args->log);
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }

@@ -1,0 +1,82 @@
+// Quantization with accuracy control: the basic 8-bit flow, then the quantizer groups that hurt
+// the user's metric most are returned to float until the drop on the validation data is within
+// max_drop. Mirrors NNCF's quantize_with_accuracy_control() and its parameter names.
+#pragma once
+
+#include <climits>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "qac/dataset.h"
+#include "qac/metric.h"
+#include "qac/model.h"
+#include "qac/options.h"
+#include "qac/quantize.h"
+#include "qac/status.h"
+
+namespace qac {
+
+// absolute: drop = fp32 - quantized; relative: drop = (fp32 - quantized) / |fp32|.
+enum class DropType { kAbsolute, kRelative };
+
+// What a reverted group gets back: float activations and the original FP32 weights and bias
+// (NNCF's default), or float activations only, keeping its int8 weights.
+enum class RestoreMode { kActivationsAndWeights, kOnlyActivations };
+
+// qac: ranked, pruned, bisected search (default). nncf: a faithful reproduction of NNCF's
+// greedy search, cost included, kept as the baseline.
+enum class SearchStrategy { kQac, kNncf };
+
+struct AccuracyControlOptions : QuantizationOptions {
+  double max_drop = 0.01;
+  DropType drop_type = DropType::kAbsolute;
+  size_t ranking_subset_size = 300;
+  int max_num_iterations = INT_MAX;  // caps the groups reverted
+  RestoreMode restore_mode = RestoreMode::kActivationsAndWeights;
+  bool tune_hyperparams = false;     // search preset, estimator and bias correction first
+  SearchStrategy strategy = SearchStrategy::kQac;
+  std::string intermediate_dir;      // non-empty: keep the fully quantized model there
+};
+
+// Builds a fresh metric for one evaluation (metrics are stateful and streamed).
+using MetricFactory = std::function<Result<std::unique_ptr<Metric>>()>;
+
+struct RevertedGroup {
+  int id = 0;
+  std::vector<std::string> nodes;     // ONNX node names returned to float
+  std::vector<std::string> op_types;
+  double score = 0;                   // the search's ranking score for the group
+};
+
+struct AccuracyControlReport {
+  QuantizationReport quantization;
+  std::string strategy, drop_type, metric_name;
+  double max_drop = 0;
+  double fp32_metric = 0, int8_metric = 0, final_metric = 0;
+  double int8_drop = 0, final_drop = 0;
+  bool has_interval = false;          // per-sample values were available
+  double drop_low = 0, drop_high = 0; // 95% paired bootstrap interval of final_drop
+  bool budget_met = false;
+  int total_groups = 0;
+  std::vector<RevertedGroup> reverted;
+  std::string tuned_settings;         // the hyperparameters chosen by tune_hyperparams
+  size_t evaluations = 0;             // model evaluations run by the search
+  double full_pass_equivalents = 0;   // validation samples run / validation size
+  std::vector<std::pair<std::string, double>> seconds_per_phase;
+  std::vector<std::string> steps;     // the search's decision log, one line per evaluation
+
+  std::string to_json() const;
+  std::string summary() const;        // readable, a few lines
+};
+
+// Returns the best model found. When no configuration meets max_drop the best one seen is
+// still returned (report->budget_met == false); errors are reserved for bad input.
+Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
+                                             const Dataset& validation, const MetricFactory& validate,
+                                             const AccuracyControlOptions& options,
+                                             AccuracyControlReport* report = nullptr);
+
+}  // namespace qac

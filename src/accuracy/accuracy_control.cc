@@ -1,0 +1,159 @@
+// quantize_with_accuracy_control(): basic flow, optional hyperparameter tuning, search over
+// quantizer groups, confirmation of the chosen model on a fresh ONNX Runtime session.
+#include "qac/accuracy_control.h"
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+
+#include "accuracy/bootstrap.h"
+#include "accuracy/drop.h"
+#include "accuracy/model_oracle.h"
+#include "accuracy/search_nncf.h"
+#include "accuracy/search_qac.h"
+#include "accuracy/tune_hyperparams.h"
+#include "api/model_impl.h"
+#include "core/log.h"
+#include "onnx/model_io.h"
+#include "quant/groups.h"
+#include "quant/pipeline.h"
+
+namespace qac {
+namespace {
+
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(std::vector<std::pair<std::string, double>>& out) : out_(out) {}
+  void lap(const std::string& phase) {
+    const auto now = std::chrono::steady_clock::now();
+    out_.emplace_back(phase, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  std::vector<std::pair<std::string, double>>& out_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+std::string describe_step(const SearchStep& s) {
+  std::ostringstream line;
+  line << s.phase << ": " << s.reverted.size() << " groups in float [";
+  for (size_t i = 0; i < s.reverted.size(); ++i) line << (i ? "," : "") << s.reverted[i];
+  line << "] metric " << s.metric;
+  if (s.drop == s.drop) line << " drop " << s.drop;
+  line << " on " << s.sample_count << (s.full_set ? " (full set)" : " samples");
+  return line.str();
+}
+
+SearchOptions search_options(const AccuracyControlOptions& o) {
+  SearchOptions s;
+  s.max_drop = o.max_drop;
+  s.drop_type = o.drop_type;
+  s.ranking_subset_size = o.ranking_subset_size;
+  s.max_num_iterations = o.max_num_iterations;
+  return s;
+}
+
+Status save_intermediate(const CalibratedModel& cm, const AccuracyControlOptions& options, const std::string& label) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.intermediate_dir, ec);
+  if (ec) return Status::IoError("cannot create " + options.intermediate_dir + ": " + ec.message());
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto full, emit(cm, {}, options, nullptr));
+  const std::string stem = std::filesystem::path(label).stem().string();
+  return save_model(full, std::filesystem::path(options.intermediate_dir) / (stem + ".fully_quantized.onnx"));
+}
+
+}  // namespace
+
+Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
+                                             const Dataset& validation, const MetricFactory& validate,
+                                             const AccuracyControlOptions& options,
+                                             AccuracyControlReport* report) {
+  AccuracyControlReport local;
+  AccuracyControlReport& rep = report ? *report : local;
+  rep = AccuracyControlReport{};
+  PhaseTimer timer(rep.seconds_per_phase);
+  if (!validate) return Status::InvalidArgument("accuracy control needs a validation metric");
+  if (validation.size() == 0) {
+    return Status::InvalidData("validation dataset " + validation.description() + " holds no samples");
+  }
+  if (calibration.size() == 0) {
+    return Status::InvalidData("calibration dataset " + calibration.description() + " holds no samples");
+  }
+  const SearchOptions sopt = search_options(options);
+  QAC_RETURN_IF_ERROR(validate_search_options(sopt));
+  {
+    QAC_ASSIGN_OR_RETURN(auto probe, validate());
+    rep.metric_name = probe->name();
+  }
+  rep.strategy = options.strategy == SearchStrategy::kNncf ? "nncf" : "qac";
+  rep.drop_type = drop_type_name(options.drop_type);
+  rep.max_drop = options.max_drop;
+
+  QAC_ASSIGN_OR_RETURN(CalibratedModel cm, prepare(model.impl().proto, options, &rep.quantization));
+  timer.lap("prepare");
+  QAC_RETURN_IF_ERROR(calibrate(cm, calibration, options, &rep.quantization));
+  timer.lap("statistics");
+  QAC_RETURN_IF_ERROR(parameterize(cm, options, &calibration, &rep.quantization));
+  timer.lap("parameters");
+
+  std::vector<QuantizerGroup> groups = build_groups(cm.fp32, cm.setup);
+  rep.total_groups = static_cast<int>(groups.size());
+  ModelOracle oracle(cm, groups, validation, validate, options);
+  AccuracyControlOptions effective = options;
+  if (options.tune_hyperparams) {
+    QAC_ASSIGN_OR_RETURN(TuneResult tuned, tune_hyperparams(cm, calibration, oracle, options, &rep.quantization));
+    static_cast<QuantizationOptions&>(effective) = tuned.best;
+    rep.tuned_settings = tuned.description;
+    for (const auto& line : tuned.log) rep.steps.push_back("tune: " + line);
+    timer.lap("tune_hyperparams");
+  }
+  if (!options.intermediate_dir.empty()) {
+    QAC_RETURN_IF_ERROR(save_intermediate(cm, effective, model.label()));
+  }
+
+  const size_t cost_before = oracle.samples_evaluated();
+  Result<SearchResult> searched = options.strategy == SearchStrategy::kNncf ? search_nncf(oracle, sopt)
+                                                                             : search_qac(oracle, sopt);
+  if (!searched.ok()) return searched.status();
+  const SearchResult& result = *searched;
+  timer.lap("search");
+  rep.fp32_metric = result.fp32_metric;
+  rep.int8_metric = result.int8_metric;
+  rep.evaluations = result.evaluations;
+  rep.full_pass_equivalents =
+      static_cast<double>(oracle.samples_evaluated() - cost_before) / static_cast<double>(validation.size());
+  for (const auto& s : result.steps) rep.steps.push_back(describe_step(s));
+  for (int g : result.reverted) {
+    RevertedGroup r;
+    r.id = g;
+    r.nodes = groups[static_cast<size_t>(g)].node_names;
+    r.op_types = groups[static_cast<size_t>(g)].op_types;
+    if (auto it = result.group_scores.find(g); it != result.group_scores.end()) r.score = it->second;
+    rep.reverted.push_back(std::move(r));
+    QAC_LOG(kInfo) << "reverted group " << g << " to float: " << rep.reverted.back().nodes.size() << " nodes";
+  }
+
+  // Confirmation: the returned model, serialized as it will be saved, scored by a fresh session.
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model, oracle.model_for(result.reverted));
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto reparsed, parse_model(serialize(final_model), model.label()));
+  QAC_ASSIGN_OR_RETURN(Evaluation final_eval, oracle.evaluate_model(reparsed, {}, "final model"));
+  QAC_ASSIGN_OR_RETURN(Evaluation fp32_eval, oracle.evaluate_fp32({}));
+  rep.fp32_metric = fp32_eval.metric;
+  rep.final_metric = final_eval.metric;
+  QAC_ASSIGN_OR_RETURN(rep.int8_drop, accuracy_drop(rep.fp32_metric, rep.int8_metric, options.drop_type));
+  QAC_ASSIGN_OR_RETURN(rep.final_drop, accuracy_drop(rep.fp32_metric, rep.final_metric, options.drop_type));
+  rep.budget_met = within_budget(rep.final_drop, options.max_drop);
+  if (!fp32_eval.per_sample.empty() && fp32_eval.per_sample.size() == final_eval.per_sample.size()) {
+    auto ci = bootstrap_drop_interval(fp32_eval.per_sample, final_eval.per_sample, options.drop_type);
+    if (ci.ok()) {
+      rep.has_interval = true;
+      rep.drop_low = ci->low;
+      rep.drop_high = ci->high;
+    }
+  }
+  timer.lap("confirm");
+  return make_model(std::move(reparsed), model.label());
+}
+
+}  // namespace qac

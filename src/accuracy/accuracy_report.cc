@@ -1,0 +1,72 @@
+// AccuracyControlReport: JSON and a readable summary.
+#include <cstdio>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "qac/accuracy_control.h"
+
+namespace qac {
+
+std::string AccuracyControlReport::to_json() const {
+  nlohmann::json j;
+  j["strategy"] = strategy;
+  j["metric"] = metric_name;
+  j["drop_type"] = drop_type;
+  j["max_drop"] = max_drop;
+  j["fp32_metric"] = fp32_metric;
+  j["int8_metric"] = int8_metric;
+  j["final_metric"] = final_metric;
+  j["int8_drop"] = int8_drop;
+  j["final_drop"] = final_drop;
+  if (has_interval) j["final_drop_ci95"] = {drop_low, drop_high};
+  j["budget_met"] = budget_met;
+  j["total_groups"] = total_groups;
+  j["groups_in_float"] = reverted.size();
+  nlohmann::json groups = nlohmann::json::array();
+  for (const auto& g : reverted) {
+    groups.push_back({{"id", g.id}, {"nodes", g.nodes}, {"op_types", g.op_types}, {"score", g.score}});
+  }
+  j["reverted_groups"] = groups;
+  if (!tuned_settings.empty()) j["tuned_settings"] = tuned_settings;
+  j["evaluations"] = evaluations;
+  j["full_pass_equivalents"] = full_pass_equivalents;
+  nlohmann::json phases = nlohmann::json::object();
+  for (const auto& [phase, secs] : seconds_per_phase) phases[phase] = secs;
+  j["seconds_per_phase"] = phases;
+  j["steps"] = steps;
+  j["quantization"] = nlohmann::json::parse(quantization.to_json());
+  return j.dump(2);
+}
+
+std::string AccuracyControlReport::summary() const {
+  std::ostringstream s;
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s: FP32 %.4f, INT8 %.4f (drop %.4f), final %.4f (drop %.4f", metric_name.c_str(),
+                fp32_metric, int8_metric, int8_drop, final_metric, final_drop);
+  s << buf;
+  if (has_interval) {
+    std::snprintf(buf, sizeof buf, ", 95%% CI [%.4f, %.4f]", drop_low, drop_high);
+    s << buf;
+  }
+  std::snprintf(buf, sizeof buf, ") %s budget %s %.4f\n", drop_type.c_str(), budget_met ? "within" : "NOT within",
+                max_drop);
+  s << buf;
+  s << reverted.size() << " of " << total_groups << " quantizer groups returned to float (strategy " << strategy
+    << ", " << evaluations << " evaluations, " << full_pass_equivalents << " full-pass equivalents)\n";
+  for (const auto& g : reverted) {
+    s << "  group " << g.id << ":";
+    for (size_t i = 0; i < g.nodes.size(); ++i) s << " " << g.nodes[i] << " (" << g.op_types[i] << ")";
+    s << "\n";
+  }
+  if (!tuned_settings.empty()) s << "tuned: " << tuned_settings << "\n";
+  s << "time:";
+  for (const auto& [phase, secs] : seconds_per_phase) {
+    std::snprintf(buf, sizeof buf, " %s %.1fs", phase.c_str(), secs);
+    s << buf;
+  }
+  s << "\n";
+  return s.str();
+}
+
+}  // namespace qac

@@ -1,0 +1,202 @@
+#include "accuracy/model_oracle.h"
+
+#include <algorithm>
+#include <set>
+
+#include "accuracy/dataset_subset.h"
+#include "accuracy/evaluator.h"
+#include "onnx/model_io.h"
+#include "runtime/batching.h"
+
+namespace qac {
+namespace {
+
+constexpr size_t kSensitivitySamples = 64;
+
+SessionOptions deployed_session(const QuantizationOptions& o) {
+  SessionOptions so;
+  so.optimization = OptimizationLevel::kAll;
+  so.intra_op_threads = o.num_threads;
+  return so;
+}
+
+std::vector<size_t> first_n(size_t n) {
+  std::vector<size_t> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = i;
+  return v;
+}
+
+// Adds `names` as extra float outputs of `model` (those not already outputs).
+void expose(onnx::ModelProto& model, const std::vector<std::string>& names) {
+  std::set<std::string> have;
+  for (const auto& o : model.graph().output()) have.insert(o.name());
+  for (const auto& n : names) {
+    if (!have.insert(n).second) continue;
+    auto* vi = model.mutable_graph()->add_output();
+    vi->set_name(n);
+    vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+  }
+}
+
+struct ErrorSums {
+  double err = 0, ref = 0;
+  double relative() const { return ref > 0 ? err / ref : (err > 0 ? 1.0 : 0.0); }
+};
+
+void accumulate(ErrorSums& s, const Tensor& ref, const Tensor& got) {
+  if (ref.dtype != DType::kFloat32 || got.dtype != DType::kFloat32 || ref.numel() != got.numel()) return;
+  const float* a = ref.data<float>();
+  const float* b = got.data<float>();
+  for (size_t i = 0; i < ref.numel(); ++i) {
+    const double d = static_cast<double>(b[i]) - a[i];
+    s.err += d * d;
+    s.ref += static_cast<double>(a[i]) * a[i];
+  }
+}
+
+}  // namespace
+
+ModelOracle::ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
+                         MetricFactory metric, const AccuracyControlOptions& options)
+    : cm_(cm), groups_(std::move(groups)), validation_(validation), metric_(std::move(metric)), options_(options) {}
+
+Result<onnx::ModelProto> ModelOracle::model_for(const std::vector<int>& reverted) const {
+  std::set<std::string> disabled;
+  for (int g : reverted) {
+    if (g < 0 || static_cast<size_t>(g) >= groups_.size()) return Status::Internal("bad group id");
+    const QuantizerGroup& group = groups_[static_cast<size_t>(g)];
+    disabled.insert(group.activation_ids.begin(), group.activation_ids.end());
+    if (options_.restore_mode == RestoreMode::kActivationsAndWeights) {
+      disabled.insert(group.weight_ids.begin(), group.weight_ids.end());
+    }
+  }
+  return emit(cm_, disabled, options_, nullptr);
+}
+
+Result<const Session*> ModelOracle::fp32_session() {
+  if (!fp32_) {
+    QAC_ASSIGN_OR_RETURN(fp32_, Session::create(serialize(cm_.fp32), deployed_session(options_), "FP32 model"));
+  }
+  return fp32_.get();
+}
+
+Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, const std::vector<size_t>& samples,
+                                               const std::string& label) {
+  QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), label));
+  QAC_ASSIGN_OR_RETURN(auto metric, metric_());
+  const Session* reference = nullptr;
+  if (metric->needs_reference()) {
+    QAC_ASSIGN_OR_RETURN(reference, fp32_session());
+  }
+  std::unique_ptr<SubsetDataset> subset;
+  const Dataset* data = &validation_;
+  if (!samples.empty()) {
+    subset = std::make_unique<SubsetDataset>(validation_, samples);
+    data = subset.get();
+  }
+  EvaluationOptions eo;
+  eo.batch_size = options_.batch_size;
+  QAC_ASSIGN_OR_RETURN(MetricValue v, qac::evaluate(*session, reference, *data, *metric, eo));
+  Evaluation e;
+  e.metric = v.value;
+  e.per_sample = std::move(v.per_sample);
+  return e;
+}
+
+Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
+  QAC_ASSIGN_OR_RETURN(Evaluation e, evaluate_model(model, samples, "quantized model"));
+  samples_evaluated_ += samples.empty() ? validation_.size() : samples.size();
+  return e;
+}
+
+Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples) {
+  QAC_ASSIGN_OR_RETURN(const Session* session, fp32_session());
+  QAC_ASSIGN_OR_RETURN(auto metric, metric_());
+  std::unique_ptr<SubsetDataset> subset;
+  const Dataset* data = &validation_;
+  if (!samples.empty()) {
+    subset = std::make_unique<SubsetDataset>(validation_, samples);
+    data = subset.get();
+  }
+  EvaluationOptions eo;
+  eo.batch_size = options_.batch_size;
+  QAC_ASSIGN_OR_RETURN(MetricValue v, qac::evaluate(*session, session, *data, *metric, eo));
+  Evaluation e;
+  e.metric = v.value;
+  e.per_sample = std::move(v.per_sample);
+  return e;
+}
+
+Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
+  QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), "quantized model"));
+  QAC_ASSIGN_OR_RETURN(const Session* reference, fp32_session());
+  std::unique_ptr<SubsetDataset> subset;
+  const Dataset* data = &validation_;
+  if (!samples.empty()) {
+    subset = std::make_unique<SubsetDataset>(validation_, samples);
+    data = subset.get();
+  }
+  ErrorSums sums;
+  const size_t batch = options_.batch_size ? options_.batch_size : auto_batch_size(*session, data->size());
+  QAC_RETURN_IF_ERROR(run_batches(*session, *data, data->size(), batch, {},
+      [&](size_t, size_t, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+        QAC_ASSIGN_OR_RETURN(std::vector<Tensor> ref, reference->run(inputs));
+        for (size_t i = 0; i < ref.size() && i < outputs.size(); ++i) accumulate(sums, ref[i], outputs[i]);
+        return Status::Ok();
+      }));
+  samples_evaluated_ += data->size();
+  return sums.relative();
+}
+
+Result<std::vector<double>> ModelOracle::sensitivity() {
+  // Tensors observed per group: its quantized inputs and its ops' first outputs.
+  std::map<std::string, int> node_index;
+  const auto& g = cm_.fp32.graph();
+  for (int i = 0; i < g.node_size(); ++i) node_index[g.node(i).name()] = i;
+  std::map<std::string, std::string> tensor_of_activation;
+  for (const auto& a : cm_.setup.activations) tensor_of_activation[a.id] = a.tensor;
+  std::vector<std::vector<std::string>> ins(groups_.size()), outs(groups_.size());
+  std::set<std::string> observed;
+  for (size_t k = 0; k < groups_.size(); ++k) {
+    for (const auto& id : groups_[k].activation_ids) {
+      if (auto it = tensor_of_activation.find(id); it != tensor_of_activation.end()) ins[k].push_back(it->second);
+    }
+    for (const auto& name : groups_[k].node_names) {
+      auto it = node_index.find(name);
+      if (it != node_index.end() && g.node(it->second).output_size() > 0) outs[k].push_back(g.node(it->second).output(0));
+    }
+    observed.insert(ins[k].begin(), ins[k].end());
+    observed.insert(outs[k].begin(), outs[k].end());
+  }
+  std::vector<std::string> names(observed.begin(), observed.end());
+  onnx::ModelProto fp = cm_.fp32;
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto q, model_for({}));
+  expose(fp, names);
+  expose(q, names);
+  QAC_ASSIGN_OR_RETURN(auto fs, Session::create(serialize(fp), deployed_session(options_), "FP32 probe"));
+  QAC_ASSIGN_OR_RETURN(auto qs, Session::create(serialize(q), deployed_session(options_), "quantized probe"));
+  const size_t n = std::min(kSensitivitySamples, validation_.size());
+  SubsetDataset data(validation_, first_n(n));
+  std::map<std::string, ErrorSums> sums;
+  const size_t batch = options_.batch_size ? options_.batch_size : auto_batch_size(*qs, n);
+  QAC_RETURN_IF_ERROR(run_batches(*qs, data, n, batch, names,
+      [&](size_t, size_t, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+        QAC_ASSIGN_OR_RETURN(std::vector<Tensor> ref, fs->run(inputs, names));
+        for (size_t i = 0; i < names.size(); ++i) accumulate(sums[names[i]], ref[i], outputs[i]);
+        return Status::Ok();
+      }));
+  samples_evaluated_ += n;
+  std::vector<double> result(groups_.size(), 0.0);
+  for (size_t k = 0; k < groups_.size(); ++k) {
+    double in_max = 0, out_mean = 0;
+    for (const auto& t : ins[k]) in_max = std::max(in_max, sums[t].relative());
+    for (const auto& t : outs[k]) out_mean += sums[t].relative();
+    if (!outs[k].empty()) out_mean /= static_cast<double>(outs[k].size());
+    result[k] = std::max(0.0, out_mean - in_max);
+  }
+  return result;
+}
+
+}  // namespace qac

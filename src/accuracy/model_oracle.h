@@ -1,0 +1,55 @@
+// The ConfigOracle over real models: a configuration (a set of reverted quantizer groups) is
+// emitted as a QDQ model, run in ONNX Runtime with every optimization (the int8 kernels users
+// deploy) on validation samples, and scored with the user's metric.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "accuracy/config_oracle.h"
+#include "qac/accuracy_control.h"
+#include "quant/groups.h"
+#include "quant/pipeline.h"
+#include "runtime/session.h"
+
+namespace qac {
+
+class ModelOracle : public ConfigOracle {
+ public:
+  // REQUIRES: `cm`, `validation` outlive the oracle; cm.params filled (parameterize()).
+  ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
+              MetricFactory metric, const AccuracyControlOptions& options);
+
+  size_t num_groups() const override { return groups_.size(); }
+  size_t num_samples() const override { return validation_.size(); }
+  Result<Evaluation> evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) override;
+  Result<Evaluation> evaluate_fp32(const std::vector<size_t>& samples) override;
+  Result<double> output_nmse(const std::vector<int>& reverted, const std::vector<size_t>& samples) override;
+  // Per group: the relative output noise its own quantizers add, measured in one pass of the
+  // FP32 and the fully quantized model over a few samples:
+  //   rel(t) = sum (t_int8 - t_fp32)^2 / sum t_fp32^2
+  //   sensitivity(g) = max(0, mean over g's op outputs rel(out) - max over g's inputs rel(in))
+  Result<std::vector<double>> sensitivity() override;
+  size_t samples_evaluated() const override { return samples_evaluated_; }
+
+  const std::vector<QuantizerGroup>& groups() const { return groups_; }
+  // The QDQ model with `reverted` groups in float (per options.restore_mode).
+  Result<onnx::ModelProto> model_for(const std::vector<int>& reverted) const;
+  // Scores an arbitrary model on samples (empty = all) with a fresh session.
+  Result<Evaluation> evaluate_model(const onnx::ModelProto& model, const std::vector<size_t>& samples,
+                                    const std::string& label);
+
+ private:
+  Result<const Session*> fp32_session();
+  const CalibratedModel& cm_;
+  std::vector<QuantizerGroup> groups_;
+  const Dataset& validation_;
+  MetricFactory metric_;
+  AccuracyControlOptions options_;
+  std::unique_ptr<Session> fp32_;
+  size_t samples_evaluated_ = 0;
+};
+
+}  // namespace qac
