@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/calibration_check.h"
 #include "api/model_impl.h"
 #include "core/log.h"
 #include "onnx/model_io.h"
@@ -37,6 +38,7 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   if (calibration.size() == 0) {
     return Status::InvalidData("calibration dataset " + calibration.description() + " holds no samples");
   }
+  QAC_RETURN_IF_ERROR(check_calibration_data(model.impl().proto, model.label(), calibration, options.subset_size));
   QAC_ASSIGN_OR_RETURN(CalibratedModel cm, prepare(model.impl().proto, options, &rep));
   QAC_RETURN_IF_ERROR(calibrate(cm, calibration, options, &rep));
   QAC_RETURN_IF_ERROR(parameterize(cm, options, &calibration, &rep));

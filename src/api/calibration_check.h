@@ -1,0 +1,30 @@
+// Checks run on the calibration data before any statistics are collected, so that bad data
+// fails fast with a message that names the dataset, the input tensor and the sample.
+#pragma once
+
+#include <onnx/onnx_pb.h>
+
+#include <string>
+#include <vector>
+
+#include "qac/dataset.h"
+#include "qac/status.h"
+#include "runtime/session.h"
+
+namespace qac {
+
+// The graph inputs of `model` that are not initializers: name, element type and shape
+// (symbolic or missing dimensions are -1). InvalidModel naming the input for element types qac
+// cannot feed.
+Result<std::vector<ValueSpec>> model_input_specs(const onnx::ModelProto& model);
+
+// OK when `calibration` can feed `model` (same input names, dtypes and per-sample shapes; see
+// check_dataset_matches) and its first `subset_size` samples hold only finite values.
+// Errors are InvalidData naming the dataset, the input and, for NaN/infinity, the first
+// offending sample and element, e.g.
+//   "calibration dataset 'calib': input 'x' of sample 5 holds NaN (element 88 of the sample)".
+// Reads the subset in bounded batches; memory does not grow with the subset size.
+Status check_calibration_data(const onnx::ModelProto& model, const std::string& model_label,
+                              const Dataset& calibration, size_t subset_size);
+
+}  // namespace qac
