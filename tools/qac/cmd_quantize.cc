@@ -1,10 +1,9 @@
 // qac quantize MODEL --calibration DATA -o OUT [options]
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 #include "cli_common.h"
 #include "commands.h"
+#include "output_files.h"
 #include "qac/accuracy_control.h"
 #include "qac/metric.h"
 #include "qac/model.h"
@@ -38,22 +37,6 @@ void print_summary(const QuantizationReport& r, const std::string& output) {
   if (!r.skipped.empty()) std::printf("%zu nodes left in float (see --report or -v)\n", r.skipped.size());
 }
 
-Status write_text_atomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f || !(f << text) || !f.flush()) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      return Status::IoError("cannot write " + path.string());
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return Status::IoError("cannot write " + path.string() + ": " + ec.message());
-  return Status::Ok();
-}
-
 AccuracyControlOptions accuracy_options(const QuantizeArgs& a) {
   AccuracyControlOptions o;
   static_cast<QuantizationOptions&>(o) = to_options(a.flags);
@@ -77,9 +60,8 @@ int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Datase
   AccuracyControlReport report;
   auto q = quantize_with_accuracy_control(model, calibration, **validation, factory, accuracy_options(a), &report);
   if (!q.ok()) return fail(q.status().with_context(a.model));
-  if (Status s = q->save(a.output); !s.ok()) return fail(s);
-  if (!a.report.empty()) {
-    if (Status s = write_text_atomically(a.report, report.to_json()); !s.ok()) return fail(s);
+  if (Status s = write_outputs(*q, a.output, a.report, a.report.empty() ? "" : report.to_json()); !s.ok()) {
+    return fail(s);
   }
   std::printf("model written to %s\n%s", a.output.c_str(), report.summary().c_str());
   if (!report.budget_met) {
@@ -92,6 +74,9 @@ int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Datase
 
 int run(const QuantizeArgs& a) {
   apply_log_flags(a.log);
+  // Fail on a bad destination before hours of work, not after.
+  if (Status s = check_writable_file(a.output, "output model"); !s.ok()) return fail(s);
+  if (Status s = check_writable_file(a.report, "report"); !s.ok()) return fail(s);
   auto model = Model::load(a.model);
   if (!model.ok()) return fail(model.status());
   auto data = open_dataset(a.calibration);
@@ -100,9 +85,8 @@ int run(const QuantizeArgs& a) {
   QuantizationReport report;
   auto q = quantize(*model, **data, to_options(a.flags), &report);
   if (!q.ok()) return fail(q.status().with_context(a.model));
-  if (Status s = q->save(a.output); !s.ok()) return fail(s);
-  if (!a.report.empty()) {
-    if (Status s = write_text_atomically(a.report, report.to_json()); !s.ok()) return fail(s);
+  if (Status s = write_outputs(*q, a.output, a.report, a.report.empty() ? "" : report.to_json()); !s.ok()) {
+    return fail(s);
   }
   print_summary(report, a.output);
   return kExitOk;
