@@ -111,6 +111,7 @@ Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const
 }
 
 Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples) {
+  if (auto it = fp32_cache_.find(samples); it != fp32_cache_.end()) return it->second;
   QAC_ASSIGN_OR_RETURN(const Session* session, fp32_session());
   QAC_ASSIGN_OR_RETURN(auto metric, metric_());
   std::unique_ptr<SubsetDataset> subset;
@@ -125,6 +126,7 @@ Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples
   Evaluation e;
   e.metric = v.value;
   e.per_sample = std::move(v.per_sample);
+  fp32_cache_[samples] = e;
   return e;
 }
 

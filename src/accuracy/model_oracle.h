@@ -49,6 +49,7 @@ class ModelOracle : public ConfigOracle {
   MetricFactory metric_;
   AccuracyControlOptions options_;
   std::unique_ptr<Session> fp32_;
+  std::map<std::vector<size_t>, Evaluation> fp32_cache_;  // FP32 results are deterministic
   size_t samples_evaluated_ = 0;
 };
 

@@ -8,6 +8,7 @@
 #include "quant/fusion.h"
 #include "quant/range_estimator.h"
 #include "quant/scheme.h"
+#include "quant/smooth_quant.h"
 #include "quant/statistics.h"
 #include "quant/weight_access.h"
 #include "quant/weight_quant.h"
@@ -54,6 +55,25 @@ Result<std::pair<float, float>> quantizer_range(const CalibratedModel& cm, const
   return std::make_pair(lo, hi);
 }
 
+PlacementOptions placement_options(const QuantizationOptions& options) {
+  PlacementOptions popt;
+  popt.model_type = options.model_type;
+  popt.ignored_scope = options.ignored_scope;
+  popt.preset = options.preset;
+  return popt;
+}
+
+// Copies what placement decided into the report (replacing earlier placement entries).
+void report_placement(const QuantizerSetup& setup, QuantizationReport& report) {
+  report.quantized_ops_per_type = setup.quantized_ops_per_type;
+  report.activation_quantizers = static_cast<int>(setup.activations.size());
+  report.weight_quantizers = static_cast<int>(setup.weights.size());
+  report.skipped.clear();
+  for (const auto& s : setup.skipped) report.skipped.push_back({s.node_name, s.op_type, s.reason});
+  report.decisions.clear();
+  for (const auto& a : setup.activations) report.decisions.push_back(a.reason);
+}
+
 }  // namespace
 
 Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOptions& options,
@@ -63,20 +83,12 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
   QAC_RETURN_IF_ERROR(normalize(model, nlog));
   std::vector<std::string> fold_log;
   QAC_RETURN_IF_ERROR(fold_batch_norms(model, &fold_log));
-  PlacementOptions popt;
-  popt.model_type = options.model_type;
-  popt.ignored_scope = options.ignored_scope;
-  popt.preset = options.preset;
-  QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(model, popt));
+  QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(model, placement_options(options)));
   cm.fp32 = std::move(model);
   if (report) {
     report->normalization = nlog.entries;
     report->normalization.insert(report->normalization.end(), fold_log.begin(), fold_log.end());
-    report->quantized_ops_per_type = cm.setup.quantized_ops_per_type;
-    report->activation_quantizers = static_cast<int>(cm.setup.activations.size());
-    report->weight_quantizers = static_cast<int>(cm.setup.weights.size());
-    for (const auto& s : cm.setup.skipped) report->skipped.push_back({s.node_name, s.op_type, s.reason});
-    for (const auto& a : cm.setup.activations) report->decisions.push_back(a.reason);
+    report_placement(cm.setup, *report);
   }
   return cm;
 }
@@ -84,6 +96,16 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
 Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
                  QuantizationReport* report) {
   const auto t0 = std::chrono::steady_clock::now();
+  if (!cm.smoothed) {
+    SmoothQuantLog sq_log;
+    QAC_ASSIGN_OR_RETURN(int smoothed, smooth_quant(cm.fp32, cm.setup, calibration, options, &sq_log));
+    cm.smoothed = true;
+    if (smoothed > 0) {
+      QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(cm.fp32, placement_options(options)));
+      if (report) report_placement(cm.setup, *report);
+    }
+    if (report) report->decisions.insert(report->decisions.end(), sq_log.entries.begin(), sq_log.entries.end());
+  }
   StatisticsRequest request;
   for (const auto& a : cm.setup.activations) request.tensors.push_back(a.tensor);
   for (const auto& [node_name, tensor_axis] : bias_correction_inputs(cm.fp32, cm.setup)) {
@@ -95,6 +117,7 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
   request.histograms = true;
   SessionOptions so;
   so.intra_op_threads = options.num_threads;
+  so.allow_spinning = false;
   QAC_ASSIGN_OR_RETURN(cm.stats, collect_statistics(cm.fp32, calibration, request, options.subset_size,
                                                     options.batch_size, so));
   if (report) {

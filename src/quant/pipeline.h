@@ -27,7 +27,7 @@ struct CalibratedModel {
   QuantizerSetup setup;
   std::map<std::string, TensorStats> stats;  // by tensor name
   QdqInputs params;                          // filled by parameterize()
-  std::set<std::string> fast_bias_nodes;     // nodes whose bias the fast correction changed
+  bool smoothed = false;                     // SmoothQuant already applied to fp32
 };
 
 // Normalizes `model`, folds BatchNorm, places quantizers. Fills report->normalization,
@@ -35,8 +35,10 @@ struct CalibratedModel {
 Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOptions& options,
                                 QuantizationReport* report);
 
-// Collects statistics for every activation quantizer and for the inputs of weighted ops
-// (per-channel means used by the fast bias correction).
+// Transformer models: first applies SmoothQuant (one abs-max pass, then quantizers are placed
+// again on the smoothed model). Then collects statistics for every activation quantizer and for
+// the inputs of weighted ops (per-channel means used by the fast bias correction).
+// Quantizer ids may change here: build groups from cm.setup only after calibrate().
 Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
                  QuantizationReport* report);
 

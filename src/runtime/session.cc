@@ -90,6 +90,7 @@ Result<std::unique_ptr<Session>> Session::create(const std::string& model_bytes,
     if (options.intra_op_threads > 0) so.SetIntraOpNumThreads(options.intra_op_threads);
     so.SetInterOpNumThreads(std::max(1, options.inter_op_threads));
     so.SetExecutionMode(ORT_SEQUENTIAL);
+    if (!options.allow_spinning) so.AddConfigEntry("session.intra_op.allow_spinning", "0");
     s->impl_->session = std::make_unique<Ort::Session>(ort_env(), model_bytes.data(),
                                                        model_bytes.size(), so);
     Ort::AllocatorWithDefaultOptions alloc;

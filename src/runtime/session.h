@@ -22,6 +22,9 @@ struct SessionOptions {
   OptimizationLevel optimization = OptimizationLevel::kAll;
   int intra_op_threads = 0;  // 0 = ONNX Runtime's default (one per core)
   int inter_op_threads = 1;
+  // Let idle worker threads spin between runs. Off for passes whose host code runs between
+  // batches (statistics), where spinning threads would compete with it for the cores.
+  bool allow_spinning = true;
 };
 
 struct ValueSpec {
