@@ -136,6 +136,8 @@ int main(int argc, char** argv) {
   const std::string bytes = qac::serialize(model.value());
   qac::SessionOptions options;
   options.optimization = args.opt;
+  qac::SessionOptions stats_options = options;  // as the quantization pipeline runs statistics
+  stats_options.allow_spinning = false;
 
   std::printf("model %s, data %s: %zu samples, batch %zu, %zu node outputs, %zu quantized "
               "activations, %d repeats\n",
@@ -154,13 +156,13 @@ int main(int argc, char** argv) {
     fp32_times.push_back(seconds_since(t0));
 
     t0 = Clock::now();
-    auto collected = qac::collect_statistics(model.value(), dataset, request, samples, args.batch, options);
+    auto collected = qac::collect_statistics(model.value(), dataset, request, samples, args.batch, stats_options);
     if (!collected.ok()) return fail(collected.status());
     stats_times.push_back(seconds_since(t0));
     stats = std::move(collected).value();
 
     t0 = Clock::now();
-    auto observed = qac::collect_statistics(model.value(), dataset, placed, samples, args.batch, options);
+    auto observed = qac::collect_statistics(model.value(), dataset, placed, samples, args.batch, stats_options);
     if (!observed.ok()) return fail(observed.status());
     placed_times.push_back(seconds_since(t0));
   }
