@@ -71,4 +71,10 @@ Status check_calibration_data(const onnx::ModelProto& model, const std::string& 
   return Status::Ok();
 }
 
+Status check_validation_data(const onnx::ModelProto& model, const std::string& model_label,
+                             const Dataset& validation) {
+  QAC_ASSIGN_OR_RETURN(std::vector<ValueSpec> inputs, model_input_specs(model));
+  return check_dataset_matches(validation, inputs, model_label);
+}
+
 }  // namespace qac

@@ -1,5 +1,5 @@
-// Checks run on the calibration data before any statistics are collected, so that bad data
-// fails fast with a message that names the dataset, the input tensor and the sample.
+// Checks run on the calibration (and validation) data before any work, so that bad data fails
+// fast with a message that names the dataset, the input tensor and the sample.
 #pragma once
 
 #include <onnx/onnx_pb.h>
@@ -26,5 +26,10 @@ Result<std::vector<ValueSpec>> model_input_specs(const onnx::ModelProto& model);
 // Reads the subset in bounded batches; memory does not grow with the subset size.
 Status check_calibration_data(const onnx::ModelProto& model, const std::string& model_label,
                               const Dataset& calibration, size_t subset_size);
+
+// OK when `validation` can feed `model` (check_dataset_matches); InvalidData naming the dataset
+// and the input otherwise. Non-finite values are left to the metric, which names the sample.
+Status check_validation_data(const onnx::ModelProto& model, const std::string& model_label,
+                             const Dataset& validation);
 
 }  // namespace qac

@@ -1,6 +1,8 @@
 // qac quantize MODEL --calibration DATA -o OUT [options]
 #include <cstdio>
 
+#include "api/calibration_check.h"
+#include "api/model_impl.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "output_files.h"
@@ -55,6 +57,14 @@ AccuracyControlOptions accuracy_options(const QuantizeArgs& a) {
 int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Dataset& calibration) {
   auto validation = open_dataset(a.validation);
   if (!validation.ok()) return fail(validation.status());
+  // quantize() checks its calibration data itself; this path checks both data sets here.
+  const onnx::ModelProto& proto = model.impl().proto;
+  if (Status s = check_calibration_data(proto, model.label(), calibration, a.flags.subset_size); !s.ok()) {
+    return fail(s.with_context(a.model));
+  }
+  if (Status s = check_validation_data(proto, model.label(), **validation); !s.ok()) {
+    return fail(s.with_context(a.model));
+  }
   MetricFactory factory = metric_factory(a.metric, a.dictionary, a.output_index, a.metric_command);
   if (auto probe = factory(); !probe.ok()) return fail(probe.status());
   AccuracyControlReport report;
