@@ -210,6 +210,20 @@ TEST_F(E2eBadInput, IgnoredScopeMatchingNothing) {
                        {"(["});
 }
 
+// With --validation (accuracy control) both data sets are checked before any work.
+TEST_F(E2eBadInput, AccuracyControlChecksBothDataSets) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration, kFmnistValidation);
+  Tensor images = fmnist_images(16);
+  images.data<float>()[0] = NAN;
+  const fs::path nan_data = write_dataset_file("nan", "input", images);
+  expect_clean_failure(quantize(kCnnModel, nan_data, {"--validation", kFmnistValidation.string()}), kExitError,
+                       {nan_data.string(), "'input'", "sample 0", "NaN"});
+  const fs::path narrow = write_dataset_file("narrow", "input", Tensor(DType::kFloat32, {8, 1, 28, 27}));
+  write_dataset_file("narrow", "labels", Tensor(DType::kInt64, {8}));
+  expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--validation", narrow.string()}), kExitError,
+                       {narrow.string(), "'input'", "[1, 28, 27]"});
+}
+
 // `qac eval` writes nothing, so only the exit code and the message matter.
 void expect_eval_failure(const CliResult& r, int exit_code, const std::vector<std::string>& names) {
   EXPECT_EQ(r.exit_code, exit_code) << r;

@@ -38,6 +38,7 @@ inline const fs::path kDetModel = kSourceDir / "assets/models/ocr/det.onnx";
 inline const fs::path kClsModel = kSourceDir / "assets/models/ocr/cls.onnx";
 inline const fs::path kOcrDictionary = kSourceDir / "assets/models/ocr/ppocr_keys_v1.txt";
 inline const fs::path kFmnistCalibration = kSourceDir / "assets/data/fmnist/calibration";
+inline const fs::path kFmnistValidation = kSourceDir / "assets/data/fmnist/validation";
 inline const fs::path kFmnistTest = kSourceDir / "assets/data/fmnist/test";
 inline const fs::path kOcrCalibration = kSourceDir / "assets/data/ocr/calibration";
 inline const fs::path kOcrValidation = kSourceDir / "assets/data/ocr/validation";
