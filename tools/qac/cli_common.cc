@@ -6,6 +6,7 @@
 #include "accuracy/metric_command.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "validators.h"
 
 namespace qac::cli {
 namespace {
@@ -46,7 +47,7 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
   app.add_option("--model-type", f.model_type, "default or transformer (attention rules + SmoothQuant)")
       ->check(CLI::IsMember(keys(kModelTypes)))->capture_default_str();
   app.add_option("--subset-size", f.subset_size, "Calibration samples used for statistics")
-      ->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(positive_integer())->capture_default_str();
   app.add_option("--estimator", f.estimator, "Activation range estimator")
       ->check(CLI::IsMember(keys(kEstimators)))->capture_default_str();
   app.add_option("--quantile", f.quantile, "Tail mass clipped by --estimator quantile")

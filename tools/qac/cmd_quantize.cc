@@ -6,6 +6,7 @@
 #include "cli_common.h"
 #include "commands.h"
 #include "output_files.h"
+#include "validators.h"
 #include "qac/accuracy_control.h"
 #include "qac/metric.h"
 #include "qac/model.h"
@@ -127,15 +128,15 @@ void add_quantize_command(CLI::App& root, int& exit_code) {
                   "it prints {\"metric\": m, \"per_sample\": [...]}")
       ->group(ac);
   cmd->add_option("--max-drop", args->max_drop, "Largest accepted metric drop")->group(ac)
-      ->check(CLI::NonNegativeNumber)->capture_default_str();
+      ->check(non_negative_number())->capture_default_str();
   cmd->add_option("--drop-type", args->drop_type, "absolute or relative")->group(ac)
       ->check(CLI::IsMember({"absolute", "relative"}))->capture_default_str();
   cmd->add_option("--strategy", args->strategy, "qac (default) or nncf (NNCF's greedy search, the baseline)")
       ->group(ac)->check(CLI::IsMember({"qac", "nncf"}))->capture_default_str();
   cmd->add_option("--ranking-subset-size", args->ranking_subset_size, "Samples used to rank groups")
-      ->group(ac)->check(CLI::PositiveNumber)->capture_default_str();
+      ->group(ac)->check(positive_integer())->capture_default_str();
   cmd->add_option("--max-num-iterations", args->max_num_iterations, "Cap on the groups returned to float")
-      ->group(ac)->check(CLI::NonNegativeNumber);
+      ->group(ac)->check(CLI::Range(0, INT_MAX));
   cmd->add_option("--restore-mode", args->restore_mode,
                   "activations_and_weights (reverted ops fully float) or only_activations (keep int8 weights)")
       ->group(ac)->check(CLI::IsMember({"activations_and_weights", "only_activations"}))->capture_default_str();

@@ -1,0 +1,42 @@
+#include "validators.h"
+
+#include <charconv>
+#include <cmath>
+#include <string>
+
+namespace qac::cli {
+namespace {
+
+// True when all of `text` parses as a `T`, stored in `value`.
+template <typename T>
+bool parse_whole(const std::string& text, T& value) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc() && ptr == end;
+}
+
+}  // namespace
+
+CLI::Validator positive_integer() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        unsigned long long value = 0;
+        if (!parse_whole(text, value) || value == 0) return "must be a positive integer, got '" + text + "'";
+        return {};
+      },
+      "POSITIVE INTEGER");
+}
+
+CLI::Validator non_negative_number() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        if (!parse_whole(text, value) || !std::isfinite(value) || value < 0) {
+          return "must be a number >= 0, got '" + text + "'";
+        }
+        return {};
+      },
+      "NUMBER >= 0");
+}
+
+}  // namespace qac::cli
