@@ -171,7 +171,9 @@ TEST_F(E2eBadInput, UnknownFlagValues) {
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--target", "cpu-neon"}), kExitUsage,
                        {"--target", "cpu-neon"});
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--subset-size", "0"}), kExitUsage,
-                       {"--subset-size"});
+                       {"--subset-size", "positive integer", "'0'"});
+  expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--max-drop", "-1"}), kExitUsage,
+                       {"--max-drop", "'-1'"});
 }
 
 TEST_F(E2eBadInput, OutputInMissingFolder) {
