@@ -12,6 +12,7 @@
 #include "accuracy/search_nncf.h"
 #include "accuracy/search_qac.h"
 #include "accuracy/tune_hyperparams.h"
+#include "api/calibration_check.h"
 #include "api/model_impl.h"
 #include "core/log.h"
 #include "onnx/model_io.h"
@@ -80,6 +81,8 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   if (calibration.size() == 0) {
     return Status::InvalidData("calibration dataset " + calibration.description() + " holds no samples");
   }
+  QAC_RETURN_IF_ERROR(check_calibration_data(model.impl().proto, model.label(), calibration, options.subset_size));
+  QAC_RETURN_IF_ERROR(check_validation_data(model.impl().proto, model.label(), validation));
   const SearchOptions sopt = search_options(options);
   QAC_RETURN_IF_ERROR(validate_search_options(sopt));
   {
