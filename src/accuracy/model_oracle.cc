@@ -80,27 +80,33 @@ Result<const Session*> ModelOracle::fp32_session() {
   return fp32_.get();
 }
 
-Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, const std::vector<size_t>& samples,
-                                               const std::string& label) {
-  QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), label));
+const Dataset& ModelOracle::view(const std::vector<size_t>& samples, std::unique_ptr<SubsetDataset>& holder) const {
+  if (samples.empty()) return validation_;
+  holder = std::make_unique<SubsetDataset>(validation_, samples);
+  return *holder;
+}
+
+Result<Evaluation> ModelOracle::score(const Session& session, const std::vector<size_t>& samples) {
   QAC_ASSIGN_OR_RETURN(auto metric, metric_());
   const Session* reference = nullptr;
   if (metric->needs_reference()) {
     QAC_ASSIGN_OR_RETURN(reference, fp32_session());
   }
   std::unique_ptr<SubsetDataset> subset;
-  const Dataset* data = &validation_;
-  if (!samples.empty()) {
-    subset = std::make_unique<SubsetDataset>(validation_, samples);
-    data = subset.get();
-  }
+  const Dataset* data = &view(samples, subset);
   EvaluationOptions eo;
   eo.batch_size = options_.batch_size;
-  QAC_ASSIGN_OR_RETURN(MetricValue v, qac::evaluate(*session, reference, *data, *metric, eo));
+  QAC_ASSIGN_OR_RETURN(MetricValue v, qac::evaluate(session, reference, *data, *metric, eo));
   Evaluation e;
   e.metric = v.value;
   e.per_sample = std::move(v.per_sample);
   return e;
+}
+
+Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, const std::vector<size_t>& samples,
+                                               const std::string& label) {
+  QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), label));
+  return score(*session, samples);
 }
 
 Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
@@ -113,19 +119,7 @@ Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const
 Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples) {
   if (auto it = fp32_cache_.find(samples); it != fp32_cache_.end()) return it->second;
   QAC_ASSIGN_OR_RETURN(const Session* session, fp32_session());
-  QAC_ASSIGN_OR_RETURN(auto metric, metric_());
-  std::unique_ptr<SubsetDataset> subset;
-  const Dataset* data = &validation_;
-  if (!samples.empty()) {
-    subset = std::make_unique<SubsetDataset>(validation_, samples);
-    data = subset.get();
-  }
-  EvaluationOptions eo;
-  eo.batch_size = options_.batch_size;
-  QAC_ASSIGN_OR_RETURN(MetricValue v, qac::evaluate(*session, session, *data, *metric, eo));
-  Evaluation e;
-  e.metric = v.value;
-  e.per_sample = std::move(v.per_sample);
+  QAC_ASSIGN_OR_RETURN(Evaluation e, score(*session, samples));
   fp32_cache_[samples] = e;
   return e;
 }
@@ -135,11 +129,7 @@ Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const 
   QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), "quantized model"));
   QAC_ASSIGN_OR_RETURN(const Session* reference, fp32_session());
   std::unique_ptr<SubsetDataset> subset;
-  const Dataset* data = &validation_;
-  if (!samples.empty()) {
-    subset = std::make_unique<SubsetDataset>(validation_, samples);
-    data = subset.get();
-  }
+  const Dataset* data = &view(samples, subset);
   ErrorSums sums;
   const size_t batch = options_.batch_size ? options_.batch_size : auto_batch_size(*session, data->size());
   QAC_RETURN_IF_ERROR(run_batches(*session, *data, data->size(), batch, {},

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "accuracy/config_oracle.h"
+#include "accuracy/dataset_subset.h"
 #include "qac/accuracy_control.h"
 #include "quant/groups.h"
 #include "quant/pipeline.h"
@@ -43,6 +44,10 @@ class ModelOracle : public ConfigOracle {
 
  private:
   Result<const Session*> fp32_session();
+  // The validation samples `samples` (empty = all); `holder` keeps a subset view alive.
+  const Dataset& view(const std::vector<size_t>& samples, std::unique_ptr<SubsetDataset>& holder) const;
+  // Runs `session` on the validation samples (empty = all) and scores it with a fresh metric.
+  Result<Evaluation> score(const Session& session, const std::vector<size_t>& samples);
   const CalibratedModel& cm_;
   std::vector<QuantizerGroup> groups_;
   const Dataset& validation_;
