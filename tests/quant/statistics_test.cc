@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "support/memory_dataset.h"
 #include "support/model_builder.h"
 
 namespace qac {
@@ -11,34 +12,7 @@ namespace {
 
 using testing::ModelBuilder;
 
-// Stacked tensors held in memory.
-class MemoryDataset : public Dataset {
- public:
-  explicit MemoryDataset(NamedTensors tensors) : tensors_(std::move(tensors)) {}
-  size_t size() const override { return static_cast<size_t>(tensors_.begin()->second.shape[0]); }
-  std::vector<std::string> input_names() const override {
-    std::vector<std::string> names;
-    for (const auto& [name, t] : tensors_) names.push_back(name);
-    return names;
-  }
-  Result<std::pair<DType, std::vector<int64_t>>> input_spec(const std::string& name) const override {
-    const Tensor& t = tensors_.at(name);
-    return std::make_pair(t.dtype, std::vector<int64_t>(t.shape.begin() + 1, t.shape.end()));
-  }
-  Result<NamedTensors> read(size_t begin, size_t count) const override {
-    NamedTensors out;
-    for (const auto& [name, t] : tensors_) {
-      out[name] = t.slice_rows(static_cast<int64_t>(begin), static_cast<int64_t>(count));
-    }
-    return out;
-  }
-  const std::optional<Labels>& labels() const override { return labels_; }
-  std::string description() const override { return "memory"; }
-
- private:
-  NamedTensors tensors_;
-  std::optional<Labels> labels_;
-};
+using testing::MemoryDataset;
 
 constexpr int64_t kIn = 3, kOut = 2, kSamples = 7;
 const std::vector<float> kWeights = {1.0f, -1.0f, 0.5f, 2.0f, -2.0f, 0.25f};  // [3, 2]
