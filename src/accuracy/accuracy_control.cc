@@ -137,10 +137,16 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
     QAC_LOG(kInfo) << "reverted group " << g << " to float: " << rep.reverted.back().nodes.size() << " nodes";
   }
 
-  // Confirmation: the returned model, serialized as it will be saved, scored by a fresh session.
+  // The returned model as it will be saved. Its full-set score comes from a session built on
+  // these same serialized bytes: the search's measurement when it made one, else a fresh run.
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model, oracle.model_for(result.reverted));
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto reparsed, parse_model(serialize(final_model), model.label()));
-  QAC_ASSIGN_OR_RETURN(Evaluation final_eval, oracle.evaluate_model(reparsed, {}, "final model"));
+  Evaluation final_eval;
+  if (const Evaluation* measured = oracle.full_set_result(result.reverted)) {
+    final_eval = *measured;
+  } else {
+    QAC_ASSIGN_OR_RETURN(final_eval, oracle.evaluate_model(reparsed, {}, "final model"));
+  }
   QAC_ASSIGN_OR_RETURN(Evaluation fp32_eval, oracle.evaluate_fp32({}));
   rep.fp32_metric = fp32_eval.metric;
   rep.final_metric = final_eval.metric;

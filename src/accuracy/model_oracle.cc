@@ -113,7 +113,19 @@ Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
   QAC_ASSIGN_OR_RETURN(Evaluation e, evaluate_model(model, samples, "quantized model"));
   samples_evaluated_ += samples.empty() ? validation_.size() : samples.size();
+  if (samples.empty()) {
+    std::vector<int> key = reverted;
+    std::sort(key.begin(), key.end());
+    full_set_results_[key] = e;
+  }
   return e;
+}
+
+const Evaluation* ModelOracle::full_set_result(const std::vector<int>& reverted) const {
+  std::vector<int> key = reverted;
+  std::sort(key.begin(), key.end());
+  auto it = full_set_results_.find(key);
+  return it == full_set_results_.end() ? nullptr : &it->second;
 }
 
 Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples) {

@@ -36,6 +36,9 @@ class ModelOracle : public ConfigOracle {
   size_t samples_evaluated() const override { return samples_evaluated_; }
 
   const std::vector<QuantizerGroup>& groups() const { return groups_; }
+  // The full-validation-set result of configuration `reverted`, if evaluate() measured it.
+  // Its model was scored from the same serialized bytes model_for() produces.
+  const Evaluation* full_set_result(const std::vector<int>& reverted) const;
   // The QDQ model with `reverted` groups in float (per options.restore_mode).
   Result<onnx::ModelProto> model_for(const std::vector<int>& reverted) const;
   // Scores an arbitrary model on samples (empty = all) with a fresh session.
@@ -55,6 +58,7 @@ class ModelOracle : public ConfigOracle {
   AccuracyControlOptions options_;
   std::unique_ptr<Session> fp32_;
   std::map<std::vector<size_t>, Evaluation> fp32_cache_;  // FP32 results are deterministic
+  std::map<std::vector<int>, Evaluation> full_set_results_;  // by sorted reverted groups
   size_t samples_evaluated_ = 0;
 };
 
