@@ -94,15 +94,15 @@ sub4() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.4f", a - b}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else printf "n/a"}'; }
 
 # Per-case context, set by measure_case.
-declare -A fp32_val fp32_holdout int8_val
+declare -A fp32_val fp32_holdout int8_val int8_holdout_drop
 
 # measure_case ID MODEL CALIB VAL HOLDOUT "QUANT_FLAGS" "EVAL_METRIC" "HOLDOUT_EXTRA":
 # FP32 on validation and held-out, and plain INT8 (no accuracy control) on validation, all by
-# `qac eval`.
+# `qac eval`; plain INT8 also on the held-out set, to show what the search buys there.
 measure_case() {
   local id=$1 model=$2 calib=$3 val=$4 holdout=$5 qflags=$6 emetric=$7 hextra=$8
   local plain="$OUT/${id}_plain.onnx"
-  fp32_val[$id]=""; fp32_holdout[$id]=""; int8_val[$id]=""
+  fp32_val[$id]=""; fp32_holdout[$id]=""; int8_val[$id]=""; int8_holdout_drop[$id]="n/a"
   # shellcheck disable=SC2086  # flag lists
   eval_json "$model" "$val" $emetric && fp32_val[$id]=$last_value || notes+=("$id: $last_error")
   # shellcheck disable=SC2086
@@ -112,10 +112,14 @@ measure_case() {
   if "$QAC" quantize "$model" --calibration "$calib" -o "$plain" $qflags -q >"$OUT/${id}_plain.log" 2>&1; then
     # shellcheck disable=SC2086
     eval_json "$plain" "$val" $emetric && int8_val[$id]=$last_value || notes+=("$id: $last_error")
+    # shellcheck disable=SC2086
+    if [ -n "${fp32_holdout[$id]}" ] && eval_json "$plain" "$holdout" $emetric $hextra; then
+      int8_holdout_drop[$id]=$(sub4 "${fp32_holdout[$id]}" "$last_value")
+    fi
   else
     notes+=("$id: plain quantize failed: $(tail -n1 "$OUT/${id}_plain.log")")
   fi
-  echo "  $id: FP32 val ${fp32_val[$id]} held-out ${fp32_holdout[$id]}, plain INT8 val ${int8_val[$id]}" >&2
+  echo "  $id: FP32 val ${fp32_val[$id]} held-out ${fp32_holdout[$id]}, plain INT8 val ${int8_val[$id]}, held-out drop ${int8_holdout_drop[$id]}" >&2
 }
 
 # Results of the latest run_strategy call, by "<case>/<strategy>".
@@ -210,7 +214,7 @@ run_strategy() {
   [ -n "$lo" ] && ci="[$(f4 "$lo"), $(f4 "$hi")]"
   local budget_text
   budget_text="$max_drop $(json_field "$report" 'r["drop_type"]')"
-  rows+=("| $id | $strategy | $metric | $budget_text | $(f4 "$fp32") | $(f4 "$int8") | $(f4 "$final") | $(f4 "$drop") $ci | $within | $g / $total | $evals | ${fpe[$key]} | ${wall[$key]} | RATIO_WALL_$id | RATIO_FPE_$id | $held | $check |")
+  rows+=("| $id | $strategy | $metric | $budget_text | $(f4 "$fp32") | $(f4 "$int8") | $(f4 "$final") | $(f4 "$drop") $ci | $within | $g / $total | $evals | ${fpe[$key]} | ${wall[$key]} | RATIO_WALL_$id | RATIO_FPE_$id | $held (INT8 ${int8_holdout_drop[$id]}) | $check |")
   details+=("- **$key** (exit $rc, load average $load_before before, $load_after after, $(json_field "$report" \
     '", ".join("%s %.1fs" % (k, v) for k, v in r["seconds_per_phase"].items())')): \`$cmd\`; reverted: $reverted; held-out: \`qac eval $saved --data $holdout $emetric $hextra\` = $(f4 "${held_value:-nan}") (FP32 $(f4 "${fp32_holdout[$id]:-nan}"))")
   echo "  $key: final $(f4 "$final") drop $(f4 "$drop") groups $g/$total evals $evals fpe ${fpe[$key]} wall ${wall[$key]}s check $check held-out drop $held" >&2
@@ -280,11 +284,11 @@ wanted ocr-cer && run_case ocr-cer nncf "$REC" "$OCR_CALIB" "$OCR_VAL" "$OCR_HOL
 elapsed=$(awk -v a="$start" -v b="$(now)" 'BEGIN {printf "%.0f", b - a}')
 load_end=$(uptime | sed 's/.*load average: //')
 
-echo "| case | strategy | metric | max drop | FP32 | INT8 | final | final drop [95% CI] | within budget | groups in float / total | evaluations | full-pass equivalents | wall s | wall qac/nncf | full passes qac/nncf | held-out drop | \`qac eval\` = final_metric |"
+echo "| case | strategy | metric | max drop | FP32 | INT8 | final | final drop [95% CI] | within budget | groups in float / total | evaluations | full-pass equivalents | wall s | wall qac/nncf | full passes qac/nncf | held-out drop (plain INT8) | \`qac eval\` = final_metric |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "FP32 / INT8 / final: the report's values on the validation set. Held-out drop: \`qac eval\` of the FP32 model minus \`qac eval\` of the saved model on $OCR_HOLDOUT (OCR) or the first $FM_HOLDOUT_LIMIT images of $FM_TEST (ViT)."
+echo "FP32 / INT8 / final: the report's values on the validation set. Held-out drop: \`qac eval\` of the FP32 model minus \`qac eval\` of the saved model (in parentheses: of plain INT8, no accuracy control) on $OCR_HOLDOUT (OCR) or the first $FM_HOLDOUT_LIMIT images of $FM_TEST (ViT)."
 echo
 echo "Targets: default wall time <= 0.25x nncf, groups in float <= nncf's, both strategies within budget."
 echo
@@ -302,5 +306,6 @@ if [ "${#notes[@]}" -gt 0 ]; then
   printf -- '- %s\n' "${notes[@]}"
   echo
 fi
+echo "Binary: $QAC (repository at $(git rev-parse --short HEAD 2>/dev/null || echo "unknown commit"))."
 echo "Load average (1, 5, 15 min): start $load_start; end $load_end."
 echo "Wall time: ${elapsed} s ($(( elapsed / 60 )) min $(( elapsed % 60 )) s)"
