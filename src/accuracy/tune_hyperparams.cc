@@ -33,7 +33,7 @@ Result<TuneResult> tune_hyperparams(CalibratedModel& cm, const Dataset& calibrat
                                     const QuantizationOptions& base, QuantizationReport* report) {
   std::vector<QuantizationOptions> grid;
   for (Preset p : {Preset::kPerformance, Preset::kMixed}) {
-    for (RangeEstimator e : {RangeEstimator::kMeanMinMax, RangeEstimator::kMse, RangeEstimator::kKl}) {
+    for (RangeEstimator e : {RangeEstimator::kMeanMinMax, RangeEstimator::kMse, RangeEstimator::kQuantile}) {
       for (bool bc : {true, false}) {
         QuantizationOptions o = base;
         o.preset = p;

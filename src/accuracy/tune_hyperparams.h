@@ -1,5 +1,6 @@
-// tune_hyperparams: before any revert, a small grid over preset x range estimator x bias
-// correction, each point scored on the full validation set with every quantizer on. Statistics
+// tune_hyperparams: before any revert, a small grid over preset x range estimator (mean of
+// per-sample min-max, MSE, quantile; KL is left out: it can clip small-range tensors far too
+// hard, see bench/plain_int8.md) x bias correction (fast, none), each point scored on the full validation set with every quantizer on. Statistics
 // are collected once (they hold histograms, so every estimator is available); each point only
 // re-derives parameters. The best point is left applied to `cm`.
 #pragma once

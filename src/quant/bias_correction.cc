@@ -18,6 +18,8 @@ constexpr const char* kGemm = "Gemm";
 constexpr const char* kMatMul = "MatMul";
 constexpr const char* kAdd = "Add";
 constexpr int kBiasSlot = 2;
+// Calibration samples per layer pass of the full correction (one pass per corrected layer).
+constexpr size_t kFullBiasCorrectionSamples = 64;
 
 // Where a weighted node's bias lives, and its current values (zeros when it has none).
 struct BiasSite {
@@ -123,14 +125,14 @@ BiasSite find_bias_site(const onnx::GraphProto& g, const onnx::NodeProto& node, 
   return site;
 }
 
-// delta[o] = sum_k (W - Wq)[o, k] * mean[k] for the weight layout of `node`.
-Result<std::vector<float>> weight_error_times_mean(const onnx::NodeProto& node, const Tensor& w,
-                                                   const Tensor& wq, const std::vector<double>& mean) {
+// y[o] = sum_k W[o, k] * mean[k] for the weight layout of `node`: the mean output of the layer
+// (without bias) when its input has per-channel means `mean`.
+Result<std::vector<double>> weight_times_mean(const onnx::NodeProto& node, const Tensor& w,
+                                              const std::vector<double>& mean) {
   const std::vector<float> a = w.to_float();
-  const std::vector<float> b = wq.to_float();
   const auto& s = w.shape;
   const std::string& op = node.op_type();
-  std::vector<float> delta;
+  std::vector<double> delta;
   auto bad_mean = [&](size_t need) {
     return Status::Internal("input channel means of " + node.name() + " have " + std::to_string(mean.size()) +
                             " entries, expected " + std::to_string(need));
@@ -150,10 +152,10 @@ Result<std::vector<float>> weight_error_times_mean(const onnx::NodeProto& node, 
       for (int64_t i = 0; i < in_per_group; ++i) {
         const size_t base = static_cast<size_t>((o * in_per_group + i) * taps);
         double wsum = 0;
-        for (int64_t k = 0; k < taps; ++k) wsum += a[base + k] - b[base + k];
+        for (int64_t k = 0; k < taps; ++k) wsum += a[base + k];
         acc += wsum * mean[static_cast<size_t>(g0 + i)];
       }
-      delta[static_cast<size_t>(o)] = static_cast<float>(acc);
+      delta[static_cast<size_t>(o)] = acc;
     }
     return delta;
   }
@@ -167,11 +169,23 @@ Result<std::vector<float>> weight_error_times_mean(const onnx::NodeProto& node, 
     double acc = 0;
     for (int64_t k = 0; k < k_dim; ++k) {
       const size_t idx = static_cast<size_t>(trans ? n * cols + k : k * cols + n);
-      acc += (a[idx] - b[idx]) * mean[static_cast<size_t>(k)];
+      acc += a[idx] * mean[static_cast<size_t>(k)];
     }
-    delta[static_cast<size_t>(n)] = static_cast<float>(acc);
+    delta[static_cast<size_t>(n)] = acc;
   }
   return delta;
+}
+
+// b'[o] = b[o] + scale * (W·mean_fp - Wq·mean_q)[o]
+std::vector<float> shifted_bias(const BiasSite& site, const std::vector<double>& w_mean_fp,
+                                const std::vector<double>& wq_mean_q, std::vector<float>* shift) {
+  std::vector<float> corrected = site.values;
+  shift->assign(corrected.size(), 0.0f);
+  for (size_t o = 0; o < corrected.size(); ++o) {
+    (*shift)[o] = static_cast<float>(site.delta_scale * (w_mean_fp[o] - wq_mean_q[o]));
+    corrected[o] += (*shift)[o];
+  }
+  return corrected;
 }
 
 void store(QdqInputs& params, const BiasSite& site, std::vector<float> values) {
@@ -230,10 +244,11 @@ Status fast_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& 
     }
     QAC_ASSIGN_OR_RETURN(Tensor w, weight_tensor(fp32, wq.initializer));
     const Tensor wdq = dequantize_weight(qw->second);
-    QAC_ASSIGN_OR_RETURN(std::vector<float> delta,
-                         weight_error_times_mean(node, w, wdq, st->second.channel_means()));
-    std::vector<float> corrected = site.values;
-    for (size_t o = 0; o < corrected.size(); ++o) corrected[o] += site.delta_scale * delta[o];
+    const std::vector<double> mean = st->second.channel_means();
+    QAC_ASSIGN_OR_RETURN(std::vector<double> y_fp, weight_times_mean(node, w, mean));
+    QAC_ASSIGN_OR_RETURN(std::vector<double> y_q, weight_times_mean(node, wdq, mean));
+    std::vector<float> delta;
+    std::vector<float> corrected = shifted_bias(site, y_fp, y_q, &delta);
     if (log) {
       std::ostringstream line;
       line << "fast bias correction on " << node.name() << ": max |shift| " << max_abs(delta);
@@ -245,60 +260,61 @@ Status fast_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& 
 }
 
 Status full_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& setup,
-                            const Dataset& calibration, const QuantizationOptions& options,
-                            QdqInputs& params, BiasCorrectionLog* log) {
+                            const std::map<std::string, TensorStats>& stats, const Dataset& calibration,
+                            const QuantizationOptions& options, QdqInputs& params, BiasCorrectionLog* log) {
   const auto& g = fp32.graph();
-  // Output channel means of every correctable weighted node, on both models.
-  StatisticsRequest request;
-  request.histograms = false;
-  std::vector<std::pair<const WeightQuantizer*, BiasSite>> sites;
+  const auto inputs = bias_correction_inputs(fp32, setup);
+  params.corrected_bias.clear();
+  params.corrected_add_bias.clear();
+  SessionOptions so;
+  so.intra_op_threads = options.num_threads;
+  so.allow_spinning = false;
+  const size_t samples = std::min(options.subset_size, kFullBiasCorrectionSamples);
+  // setup.weights is in node (topological) order: each layer is corrected with every earlier
+  // correction already in the quantized model it measures.
   for (const auto& wq : setup.weights) {
     const onnx::NodeProto& node = g.node(wq.node);
     const auto qw = params.weights.find(wq.id);
-    if (qw == params.weights.end()) continue;
+    const auto in = inputs.find(node.name());
+    if (qw == params.weights.end() || in == inputs.end()) continue;
     std::string why;
     BiasSite site = find_bias_site(g, node, qw->second.scales.size(), &why);
+    const auto st = stats.find(in->second.first);
+    if (site.node && (st == stats.end() || st->second.channel_means().empty())) {
+      why = "no channel means for its input '" + in->second.first + "'";
+      site.node = nullptr;
+    }
     if (!site.node) {
       if (log) log->entries.push_back("bias correction skipped for " + node.name() + ": " + why);
       continue;
     }
-    const int rank = rank_of(g, node.output(0));
-    request.tensors.push_back(node.output(0));
-    request.channel_mean_axis[node.output(0)] = node.op_type() == kMatMul ? (rank > 0 ? rank - 1 : -1) : 1;
-    sites.push_back({&wq, std::move(site)});
-  }
-  if (sites.empty()) return Status::Ok();
-  SessionOptions so;
-  so.intra_op_threads = options.num_threads;
-  QAC_ASSIGN_OR_RETURN(auto fp_stats, collect_statistics(fp32, calibration, request, options.subset_size,
-                                                         options.batch_size, so));
-  QdqInputs uncorrected = params;
-  uncorrected.corrected_bias.clear();
-  uncorrected.corrected_add_bias.clear();
-  QAC_ASSIGN_OR_RETURN(onnx::ModelProto quantized, emit_qdq(fp32, uncorrected, QdqEmitOptions{}, nullptr));
-  QAC_ASSIGN_OR_RETURN(auto q_stats, collect_statistics(quantized, calibration, request, options.subset_size,
-                                                        options.batch_size, so));
-  for (auto& [wq, site] : sites) {
-    const std::string& out = site.node->output(0);
-    const auto f = fp_stats.find(out);
-    const auto q = q_stats.find(out);
-    if (f == fp_stats.end() || q == q_stats.end() ||
-        f->second.channel_means().size() != site.values.size() ||
-        q->second.channel_means().size() != site.values.size()) {
-      if (log) log->entries.push_back("bias correction skipped for " + site.node->name() + ": output means unavailable");
+    QAC_ASSIGN_OR_RETURN(onnx::ModelProto quantized, emit_qdq(fp32, params, QdqEmitOptions{}, nullptr));
+    std::string q_input;
+    for (const auto& n : quantized.graph().node()) {
+      if (n.name() == node.name()) q_input = n.input(0);
+    }
+    if (q_input.empty()) return Status::Internal("node " + node.name() + " missing from the quantized model");
+    StatisticsRequest request;
+    request.histograms = false;
+    request.tensors.push_back(q_input);
+    request.channel_mean_axis[q_input] = in->second.second;
+    QAC_ASSIGN_OR_RETURN(auto q_stats, collect_statistics(quantized, calibration, request, samples,
+                                                          options.batch_size, so));
+    const auto q = q_stats.find(q_input);
+    const std::vector<double> mean_fp = st->second.channel_means();
+    if (q == q_stats.end() || q->second.channel_means().size() != mean_fp.size()) {
+      if (log) log->entries.push_back("bias correction skipped for " + node.name() + ": quantized input means unavailable");
       continue;
     }
-    std::vector<float> delta(site.values.size());
-    for (size_t o = 0; o < delta.size(); ++o) {
-      delta[o] = static_cast<float>(f->second.channel_means()[o] - q->second.channel_means()[o]);
-    }
-    std::vector<float> corrected = site.values;
-    // The shift is measured on the output, which already includes alpha; C is scaled by beta.
-    const float beta_inv = site.node->op_type() == kGemm ? 1.0f / float_attribute(*site.node, "beta", 1.0f) : 1.0f;
-    for (size_t o = 0; o < corrected.size(); ++o) corrected[o] += beta_inv * delta[o];
+    QAC_ASSIGN_OR_RETURN(Tensor w, weight_tensor(fp32, wq.initializer));
+    const Tensor wdq = dequantize_weight(qw->second);
+    QAC_ASSIGN_OR_RETURN(std::vector<double> y_fp, weight_times_mean(node, w, mean_fp));
+    QAC_ASSIGN_OR_RETURN(std::vector<double> y_q, weight_times_mean(node, wdq, q->second.channel_means()));
+    std::vector<float> delta;
+    std::vector<float> corrected = shifted_bias(site, y_fp, y_q, &delta);
     if (log) {
       std::ostringstream line;
-      line << "full bias correction on " << site.node->name() << ": max |shift| " << max_abs(delta);
+      line << "full bias correction on " << node.name() << ": max |shift| " << max_abs(delta);
       log->entries.push_back(line.str());
     }
     store(params, site, std::move(corrected));

@@ -5,8 +5,11 @@
 //         pass; spatial padding effects are ignored). Works for depthwise/grouped Conv, Gemm,
 //         MatMul followed by an Add of a constant vector, and for Conv without a bias (one is
 //         added). Layers whose bias holds zeros are corrected like any other.
-//   full: empirical, weight and activation error of the whole quantized model:
-//         b'[o] = b[o] + E_fp32[y_o] - E_int8[y_o], both means measured on the calibration set.
+//   full: empirical and sequential (layers in topological order), with the input each layer
+//         really sees in the quantized model where every earlier layer is already corrected:
+//         b'[o] = b[o] + (W · E_fp32[x])[o] - (Wq · E_int8[x])[o]
+//         so the shift also undoes the mean error that upstream activation quantization brings
+//         into the layer. One pass over the first 64 calibration samples per corrected layer.
 // Corrections are stored in QdqInputs (corrected_bias / corrected_add_bias), never in the FP32
 // model, so reverting a layer to float restores its original bias.
 #pragma once
@@ -40,10 +43,10 @@ Status fast_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& 
                             const std::map<std::string, TensorStats>& stats, QdqInputs& params,
                             BiasCorrectionLog* log);
 
-// REQUIRES: params.activation_params and params.weights filled. Runs the FP32 model and the
-// quantized model (without correction) over the calibration subset once each.
+// REQUIRES: params.activation_params and params.weights filled; stats as for the fast
+// correction. Runs the quantized model once per corrected layer (see above).
 Status full_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& setup,
-                            const Dataset& calibration, const QuantizationOptions& options,
-                            QdqInputs& params, BiasCorrectionLog* log);
+                            const std::map<std::string, TensorStats>& stats, const Dataset& calibration,
+                            const QuantizationOptions& options, QdqInputs& params, BiasCorrectionLog* log);
 
 }  // namespace qac

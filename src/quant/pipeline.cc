@@ -153,7 +153,7 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
       QAC_RETURN_IF_ERROR(fast_bias_correction(cm.fp32, cm.setup, cm.stats, cm.params, &bc_log));
     } else {
       if (!calibration) return Status::Internal("full bias correction needs the calibration data");
-      QAC_RETURN_IF_ERROR(full_bias_correction(cm.fp32, cm.setup, *calibration, options, cm.params, &bc_log));
+      QAC_RETURN_IF_ERROR(full_bias_correction(cm.fp32, cm.setup, cm.stats, *calibration, options, cm.params, &bc_log));
     }
     if (report) report->decisions.insert(report->decisions.end(), bc_log.entries.begin(), bc_log.entries.end());
   }
