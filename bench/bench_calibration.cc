@@ -11,7 +11,8 @@
 //                   produced by a node of the main graph (an upper bound of what a quantizer
 //                   observes), histograms on
 //   (c) statistics: the same for the tensors place_quantizers() puts activation quantizers on
-//                   (what quantization really observes)
+//                   (what quantization really observes), without histograms, as the pipeline
+//                   collects them for the default estimator
 // then the range estimators over the collected statistics, and the peak RSS. Run it with two
 // sample counts (e.g. 100 and 300) to see that memory does not grow with the samples.
 #include <sys/resource.h>
@@ -133,6 +134,7 @@ int main(int argc, char** argv) {
   if (!setup.ok()) return fail(setup.status());
   qac::StatisticsRequest placed;
   for (const qac::ActivationQuantizer& q : setup->activations) placed.tensors.push_back(q.tensor);
+  placed.histograms = false;  // as the pipeline with the default estimator (mean of per-sample min-max)
   const std::string bytes = qac::serialize(model.value());
   qac::SessionOptions options;
   options.optimization = args.opt;

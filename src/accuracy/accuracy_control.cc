@@ -96,7 +96,7 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
 
   QAC_ASSIGN_OR_RETURN(CalibratedModel cm, prepare(model.impl().proto, options, &rep.quantization));
   timer.lap("prepare");
-  QAC_RETURN_IF_ERROR(calibrate(cm, calibration, options, &rep.quantization));
+  QAC_RETURN_IF_ERROR(calibrate(cm, calibration, options, &rep.quantization, options.tune_hyperparams));
   timer.lap("statistics");
   QAC_RETURN_IF_ERROR(parameterize(cm, options, &calibration, &rep.quantization));
   timer.lap("parameters");

@@ -94,7 +94,7 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
 }
 
 Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
-                 QuantizationReport* report) {
+                 QuantizationReport* report, bool all_estimators) {
   const auto t0 = std::chrono::steady_clock::now();
   if (!cm.smoothed) {
     SmoothQuantLog sq_log;
@@ -114,7 +114,8 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
       request.tensors.push_back(tensor_axis.first);
     }
   }
-  request.histograms = true;
+  const RangeEstimator e = options.activation_estimator;
+  request.histograms = all_estimators || !(e == RangeEstimator::kMinMax || e == RangeEstimator::kMeanMinMax);
   SessionOptions so;
   so.intra_op_threads = options.num_threads;
   so.allow_spinning = false;

@@ -39,8 +39,11 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
 // again on the smoothed model). Then collects statistics for every activation quantizer and for
 // the inputs of weighted ops (per-channel means used by the fast bias correction).
 // Quantizer ids may change here: build groups from cm.setup only after calibrate().
+// Histograms (needed by the quantile, MSE and KL estimators) are collected when
+// options.activation_estimator needs them or when `all_estimators` is set (parameterize() will
+// then be called with other estimators, as tune_hyperparams does).
 Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
-                 QuantizationReport* report);
+                 QuantizationReport* report, bool all_estimators = false);
 
 // Turns statistics into quantization parameters for the given options (preset, estimator,
 // overflow fix, bias correction). May be called again with other options: statistics are reused.
