@@ -1,6 +1,7 @@
 #include "quant/bias_correction.h"
 
 #include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "core/log.h"
@@ -202,6 +203,39 @@ double max_abs(const std::vector<float>& v) {
   return m;
 }
 
+// A weighted layer the corrections can handle: its bias site, the FP32 per-channel means of
+// its input and their axis. nullopt (with a log line) when it cannot be corrected.
+struct Layer {
+  BiasSite site;
+  std::vector<double> mean_fp;
+  int axis = 1;
+};
+
+std::optional<Layer> correctable_layer(const onnx::ModelProto& fp32, const WeightQuantizer& wq,
+                                       const std::map<std::string, std::pair<std::string, int>>& inputs,
+                                       const std::map<std::string, TensorStats>& stats, const QdqInputs& params,
+                                       BiasCorrectionLog* log) {
+  const onnx::NodeProto& node = fp32.graph().node(wq.node);
+  const auto qw = params.weights.find(wq.id);
+  const auto in = inputs.find(node.name());
+  if (qw == params.weights.end() || in == inputs.end()) return std::nullopt;
+  std::string why;
+  Layer layer;
+  layer.site = find_bias_site(fp32.graph(), node, qw->second.scales.size(), &why);
+  const auto st = stats.find(in->second.first);
+  if (layer.site.node && (st == stats.end() || st->second.channel_means().empty())) {
+    why = "no channel means for its input '" + in->second.first + "'";
+    layer.site.node = nullptr;
+  }
+  if (!layer.site.node) {
+    if (log) log->entries.push_back("bias correction skipped for " + node.name() + ": " + why);
+    return std::nullopt;
+  }
+  layer.mean_fp = st->second.channel_means();
+  layer.axis = in->second.second;
+  return layer;
+}
+
 }  // namespace
 
 std::map<std::string, std::pair<std::string, int>> bias_correction_inputs(const onnx::ModelProto& fp32,
@@ -228,23 +262,12 @@ Status fast_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& 
   const auto inputs = bias_correction_inputs(fp32, setup);
   for (const auto& wq : setup.weights) {
     const onnx::NodeProto& node = g.node(wq.node);
-    const auto qw = params.weights.find(wq.id);
-    const auto in = inputs.find(node.name());
-    if (qw == params.weights.end() || in == inputs.end()) continue;
-    std::string why;
-    BiasSite site = find_bias_site(g, node, qw->second.scales.size(), &why);
-    const auto st = stats.find(in->second.first);
-    if (site.node && (st == stats.end() || st->second.channel_means().empty())) {
-      why = "no channel means for its input '" + in->second.first + "'";
-      site.node = nullptr;
-    }
-    if (!site.node) {
-      if (log) log->entries.push_back("bias correction skipped for " + node.name() + ": " + why);
-      continue;
-    }
+    std::optional<Layer> layer = correctable_layer(fp32, wq, inputs, stats, params, log);
+    if (!layer) continue;
+    const BiasSite& site = layer->site;
     QAC_ASSIGN_OR_RETURN(Tensor w, weight_tensor(fp32, wq.initializer));
-    const Tensor wdq = dequantize_weight(qw->second);
-    const std::vector<double> mean = st->second.channel_means();
+    const Tensor wdq = dequantize_weight(params.weights.at(wq.id));
+    const std::vector<double>& mean = layer->mean_fp;
     QAC_ASSIGN_OR_RETURN(std::vector<double> y_fp, weight_times_mean(node, w, mean));
     QAC_ASSIGN_OR_RETURN(std::vector<double> y_q, weight_times_mean(node, wdq, mean));
     std::vector<float> delta;
@@ -274,20 +297,9 @@ Status full_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& 
   // correction already in the quantized model it measures.
   for (const auto& wq : setup.weights) {
     const onnx::NodeProto& node = g.node(wq.node);
-    const auto qw = params.weights.find(wq.id);
-    const auto in = inputs.find(node.name());
-    if (qw == params.weights.end() || in == inputs.end()) continue;
-    std::string why;
-    BiasSite site = find_bias_site(g, node, qw->second.scales.size(), &why);
-    const auto st = stats.find(in->second.first);
-    if (site.node && (st == stats.end() || st->second.channel_means().empty())) {
-      why = "no channel means for its input '" + in->second.first + "'";
-      site.node = nullptr;
-    }
-    if (!site.node) {
-      if (log) log->entries.push_back("bias correction skipped for " + node.name() + ": " + why);
-      continue;
-    }
+    std::optional<Layer> layer = correctable_layer(fp32, wq, inputs, stats, params, log);
+    if (!layer) continue;
+    const BiasSite& site = layer->site;
     QAC_ASSIGN_OR_RETURN(onnx::ModelProto quantized, emit_qdq(fp32, params, QdqEmitOptions{}, nullptr));
     std::string q_input;
     for (const auto& n : quantized.graph().node()) {
@@ -297,17 +309,17 @@ Status full_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& 
     StatisticsRequest request;
     request.histograms = false;
     request.tensors.push_back(q_input);
-    request.channel_mean_axis[q_input] = in->second.second;
+    request.channel_mean_axis[q_input] = layer->axis;
     QAC_ASSIGN_OR_RETURN(auto q_stats, collect_statistics(quantized, calibration, request, samples,
                                                           options.batch_size, so));
     const auto q = q_stats.find(q_input);
-    const std::vector<double> mean_fp = st->second.channel_means();
+    const std::vector<double>& mean_fp = layer->mean_fp;
     if (q == q_stats.end() || q->second.channel_means().size() != mean_fp.size()) {
       if (log) log->entries.push_back("bias correction skipped for " + node.name() + ": quantized input means unavailable");
       continue;
     }
     QAC_ASSIGN_OR_RETURN(Tensor w, weight_tensor(fp32, wq.initializer));
-    const Tensor wdq = dequantize_weight(qw->second);
+    const Tensor wdq = dequantize_weight(params.weights.at(wq.id));
     QAC_ASSIGN_OR_RETURN(std::vector<double> y_fp, weight_times_mean(node, w, mean_fp));
     QAC_ASSIGN_OR_RETURN(std::vector<double> y_q, weight_times_mean(node, wdq, q->second.channel_means()));
     std::vector<float> delta;
