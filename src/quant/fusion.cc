@@ -6,6 +6,7 @@
 
 #include "graph/graph_edit.h"
 #include "graph/graph_view.h"
+#include "graph/node_attributes.h"
 #include "graph/tensor_data.h"
 #include "quant/op_table.h"
 
@@ -15,23 +16,6 @@ namespace {
 constexpr float kDefaultBatchNormEpsilon = 1e-5f;
 constexpr int kBatchNormInputs = 5;  // X, scale, B, mean, var
 enum BatchNormInput { kBnX = 0, kBnScale = 1, kBnBias = 2, kBnMean = 3, kBnVar = 4 };
-
-const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, std::string_view name) {
-  for (const auto& attr : node.attribute()) {
-    if (attr.name() == name) return &attr;
-  }
-  return nullptr;
-}
-
-int64_t int_attribute(const onnx::NodeProto& node, std::string_view name, int64_t fallback) {
-  const auto* attr = find_attribute(node, name);
-  return attr ? attr->i() : fallback;
-}
-
-float float_attribute(const onnx::NodeProto& node, std::string_view name, float fallback) {
-  const auto* attr = find_attribute(node, name);
-  return attr ? attr->f() : fallback;
-}
 
 void set_float_attribute(onnx::NodeProto& node, const std::string& name, float value) {
   for (auto& attr : *node.mutable_attribute()) {

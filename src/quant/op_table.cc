@@ -1,5 +1,7 @@
 #include "quant/op_table.h"
 
+#include "graph/node_attributes.h"
+
 #include <array>
 #include <cstdint>
 
@@ -114,12 +116,6 @@ bool has_trait(std::string_view op_type, OpTrait trait) {
   return rule != nullptr && (rule->traits & trait) != 0;
 }
 
-int64_t int_attribute(const onnx::NodeProto& node, std::string_view name, int64_t fallback) {
-  for (const auto& attr : node.attribute()) {
-    if (attr.name() == name) return attr.i();
-  }
-  return fallback;
-}
 
 }  // namespace
 

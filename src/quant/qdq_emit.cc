@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <set>
+
+#include "graph/graph_edit.h"
+#include "graph/tensor_data.h"
 
 namespace qac {
 namespace {
@@ -60,30 +62,6 @@ onnx::NodeProto make_node(const std::string& op, const std::string& name,
   return n;
 }
 
-// Names already used by values, nodes or initializers of the graph.
-class NameSet {
- public:
-  explicit NameSet(const onnx::GraphProto& g) {
-    for (const auto& n : g.node()) {
-      used_.insert(n.name());
-      for (const auto& v : n.input()) used_.insert(v);
-      for (const auto& v : n.output()) used_.insert(v);
-    }
-    for (const auto& i : g.initializer()) used_.insert(i.name());
-    for (const auto& i : g.input()) used_.insert(i.name());
-    for (const auto& o : g.output()) used_.insert(o.name());
-  }
-  std::string unique(const std::string& base) {
-    std::string name = base;
-    for (int k = 1; used_.count(name); ++k) name = base + "_" + std::to_string(k);
-    used_.insert(name);
-    return name;
-  }
-
- private:
-  std::set<std::string> used_;
-};
-
 const onnx::TensorProto* find_initializer(const onnx::GraphProto& g, const std::string& name) {
   for (const auto& t : g.initializer()) {
     if (t.name() == name) return &t;
@@ -91,20 +69,13 @@ const onnx::TensorProto* find_initializer(const onnx::GraphProto& g, const std::
   return nullptr;
 }
 
-// Bias values of `node` as floats, or empty when it has no initializer bias.
+// Bias values of `node` as floats, or empty when it has no 1-D float initializer bias.
 std::vector<float> initializer_bias(const onnx::GraphProto& g, const onnx::NodeProto& node) {
   if (node.input_size() <= kBiasSlot || node.input(kBiasSlot).empty()) return {};
   const onnx::TensorProto* b = find_initializer(g, node.input(kBiasSlot));
   if (!b || b->data_type() != onnx::TensorProto_DataType_FLOAT || b->dims_size() != 1) return {};
-  std::vector<float> v(static_cast<size_t>(b->dims(0)));
-  if (b->has_raw_data()) {
-    if (b->raw_data().size() != v.size() * sizeof(float)) return {};
-    std::memcpy(v.data(), b->raw_data().data(), b->raw_data().size());
-  } else {
-    if (static_cast<size_t>(b->float_data_size()) != v.size()) return {};
-    for (size_t i = 0; i < v.size(); ++i) v[i] = b->float_data(static_cast<int>(i));
-  }
-  return v;
+  auto values = read_float_tensor(*b);
+  return values.ok() ? std::move(values).value() : std::vector<float>{};
 }
 
 // Replaces the values of float initializer `name`, keeping its name and shape.
@@ -112,13 +83,10 @@ Status overwrite_float_initializer(onnx::GraphProto& g, const std::string& name,
                                    const std::vector<float>& values) {
   for (auto& t : *g.mutable_initializer()) {
     if (t.name() != name) continue;
-    int64_t n = 1;
-    for (int64_t d : t.dims()) n *= d;
-    if (t.data_type() != onnx::TensorProto_DataType_FLOAT || n != static_cast<int64_t>(values.size())) {
+    if (t.data_type() != onnx::TensorProto_DataType_FLOAT || tensor_numel(t) != static_cast<int64_t>(values.size())) {
       return Status::Internal("corrected bias does not fit initializer '" + name + "'");
     }
-    t.clear_float_data();
-    t.set_raw_data(std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float)));
+    write_float_tensor(t, values);
     return Status::Ok();
   }
   return Status::Internal("initializer '" + name + "' to correct was not found");
@@ -132,7 +100,7 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
   const QuantizerSetup& setup = *inputs.setup;
   onnx::ModelProto model = fp32;
   onnx::GraphProto& g = *model.mutable_graph();
-  NameSet names(g);
+  NameGenerator names(g);
   const int num_nodes = g.node_size();
 
   // Q/DQ nodes to emit right after the producer of each tensor ("" = before all nodes).
@@ -146,15 +114,15 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
       return Status::Internal("no parameters for activation quantizer on '" + aq.tensor + "'");
     }
     const QParams& p = pit->second;
-    const std::string scale = names.unique(aq.tensor + "_scale");
-    const std::string zp = names.unique(aq.tensor + "_zero_point");
-    const std::string q_out = names.unique(aq.tensor + "_quantized");
-    const std::string dq_out = names.unique(aq.tensor + "_dequantized");
+    const std::string scale = names.make(aq.tensor + "_scale");
+    const std::string zp = names.make(aq.tensor + "_zero_point");
+    const std::string q_out = names.make(aq.tensor + "_quantized");
+    const std::string dq_out = names.make(aq.tensor + "_dequantized");
     *g.add_initializer() = make_initializer(scale, DType::kFloat32, {}, &p.scale, sizeof(float));
     *g.add_initializer() = scalar_zero_point(zp, p);
     std::vector<onnx::NodeProto> pair = {
-        make_node(kQuantizeLinear, names.unique(aq.tensor + "_QuantizeLinear"), {aq.tensor, scale, zp}, q_out),
-        make_node(kDequantizeLinear, names.unique(aq.tensor + "_DequantizeLinear"), {q_out, scale, zp}, dq_out)};
+        make_node(kQuantizeLinear, names.make(aq.tensor + "_QuantizeLinear"), {aq.tensor, scale, zp}, q_out),
+        make_node(kDequantizeLinear, names.make(aq.tensor + "_DequantizeLinear"), {q_out, scale, zp}, dq_out)};
     bool produced_by_node = false;
     for (int i = 0; i < num_nodes && !produced_by_node; ++i) {
       for (const auto& o : g.node(i).output()) produced_by_node |= (o == aq.tensor);
@@ -193,24 +161,24 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
       dq_out = it->second;
     } else {
       const int64_t channels = static_cast<int64_t>(qw.scales.size());
-      const std::string scale = names.unique(wq.initializer + "_scale");
-      const std::string zp = names.unique(wq.initializer + "_zero_point");
-      dq_out = names.unique(wq.initializer + "_dequantized");
+      const std::string scale = names.make(wq.initializer + "_scale");
+      const std::string zp = names.make(wq.initializer + "_zero_point");
+      dq_out = names.make(wq.initializer + "_dequantized");
       const std::vector<int8_t> zeros(qw.scales.size(), 0);
       *g.add_initializer() = make_initializer(scale, DType::kFloat32, {channels}, qw.scales.data(),
                                               qw.scales.size() * sizeof(float));
       *g.add_initializer() = make_initializer(zp, DType::kInt8, {channels}, zeros.data(), zeros.size());
       if (options.weights_as_int8_initializers) {
-        const std::string q = names.unique(wq.initializer + "_quantized");
+        const std::string q = names.make(wq.initializer + "_quantized");
         *g.add_initializer() = make_initializer(q, DType::kInt8, qw.q.shape, qw.q.bytes.data(), qw.q.bytes.size());
-        at_start.push_back(make_node(kDequantizeLinear, names.unique(wq.initializer + "_DequantizeLinear"),
+        at_start.push_back(make_node(kDequantizeLinear, names.make(wq.initializer + "_DequantizeLinear"),
                                      {q, scale, zp}, dq_out, qw.axis));
         replaced_initializers.insert(wq.initializer);
       } else {
-        const std::string q = names.unique(wq.initializer + "_quantized");
-        at_start.push_back(make_node(kQuantizeLinear, names.unique(wq.initializer + "_QuantizeLinear"),
+        const std::string q = names.make(wq.initializer + "_quantized");
+        at_start.push_back(make_node(kQuantizeLinear, names.make(wq.initializer + "_QuantizeLinear"),
                                      {wq.initializer, scale, zp}, q, qw.axis));
-        at_start.push_back(make_node(kDequantizeLinear, names.unique(wq.initializer + "_DequantizeLinear"),
+        at_start.push_back(make_node(kDequantizeLinear, names.make(wq.initializer + "_DequantizeLinear"),
                                      {q, scale, zp}, dq_out, qw.axis));
       }
       dq_of_weight[key] = dq_out;
@@ -257,17 +225,17 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
       }
       const std::vector<int32_t> zeros(bias.size(), 0);
       const int64_t n = static_cast<int64_t>(bias.size());
-      const std::string q = names.unique(base + "_bias_quantized");
-      const std::string s = names.unique(base + "_bias_scale");
-      const std::string z = names.unique(base + "_bias_zero_point");
-      const std::string out = names.unique(base + "_bias_dequantized");
+      const std::string q = names.make(base + "_bias_quantized");
+      const std::string s = names.make(base + "_bias_scale");
+      const std::string z = names.make(base + "_bias_zero_point");
+      const std::string out = names.make(base + "_bias_dequantized");
       *g.add_initializer() = make_initializer(q, DType::kInt32, {n}, bq.data(), bq.size() * 4);
       *g.add_initializer() = make_initializer(s, DType::kFloat32, {n}, bscale.data(), bscale.size() * 4);
       *g.add_initializer() = make_initializer(z, DType::kInt32, {n}, zeros.data(), zeros.size() * 4);
-      at_start.push_back(make_node(kDequantizeLinear, names.unique(base + "_bias_DequantizeLinear"), {q, s, z}, out, 0));
+      at_start.push_back(make_node(kDequantizeLinear, names.make(base + "_bias_DequantizeLinear"), {q, s, z}, out, 0));
       node.set_input(kBiasSlot, out);
     } else {
-      const std::string b = names.unique(base + "_bias");
+      const std::string b = names.make(base + "_bias");
       *g.add_initializer() = make_initializer(b, DType::kFloat32, {static_cast<int64_t>(bias.size())},
                                               bias.data(), bias.size() * 4);
       node.set_input(kBiasSlot, b);

@@ -27,18 +27,4 @@ Result<std::string> first_weighted_node(const onnx::ModelProto& model, const Qua
   return model.graph().node(first).name();
 }
 
-int64_t int_attribute(const onnx::NodeProto& node, const std::string& name, int64_t fallback) {
-  for (const auto& a : node.attribute()) {
-    if (a.name() == name && a.type() == onnx::AttributeProto_AttributeType_INT) return a.i();
-  }
-  return fallback;
-}
-
-float float_attribute(const onnx::NodeProto& node, const std::string& name, float fallback) {
-  for (const auto& a : node.attribute()) {
-    if (a.name() == name && a.type() == onnx::AttributeProto_AttributeType_FLOAT) return a.f();
-  }
-  return fallback;
-}
-
 }  // namespace qac

@@ -5,6 +5,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "graph/node_attributes.h"
 #include "qac/status.h"
 #include "qac/tensor.h"
 #include "quant/placement.h"
@@ -18,10 +19,5 @@ Result<Tensor> weight_tensor(const onnx::ModelProto& model, const std::string& n
 // with a weight quantizer; "" when there is none. Its input is usually the raw model input,
 // which is why the overflow fix "first_layer" targets it.
 Result<std::string> first_weighted_node(const onnx::ModelProto& model, const QuantizerSetup& setup);
-
-// Integer attribute `name` of `node`, or `fallback`.
-int64_t int_attribute(const onnx::NodeProto& node, const std::string& name, int64_t fallback);
-// Float attribute `name` of `node`, or `fallback`.
-float float_attribute(const onnx::NodeProto& node, const std::string& name, float fallback);
 
 }  // namespace qac
