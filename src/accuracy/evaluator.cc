@@ -7,6 +7,17 @@ namespace qac {
 
 Result<MetricValue> evaluate(const Session& model, const Session* reference, const Dataset& data,
                              Metric& metric, const EvaluationOptions& options) {
+  ReferenceSource source;
+  if (reference) {
+    source = [reference](size_t, size_t, const NamedTensors& inputs, const std::vector<Tensor>&) {
+      return reference->run(inputs);
+    };
+  }
+  return evaluate(model, source, data, metric, options);
+}
+
+Result<MetricValue> evaluate(const Session& model, const ReferenceSource& reference, const Dataset& data,
+                             Metric& metric, const EvaluationOptions& options) {
   if (metric.needs_reference() && !reference) {
     return Status::InvalidArgument("metric '" + metric.name() + "' compares against the FP32 model: give --reference");
   }
@@ -21,9 +32,10 @@ Result<MetricValue> evaluate(const Session& model, const Session* reference, con
   Status status = run_batches(
       model, data, n, batch, {},
       [&](size_t first, size_t count, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+        if (options.on_outputs) options.on_outputs(first, count, outputs);
         std::vector<Tensor> ref;
         if (metric.needs_reference()) {
-          QAC_ASSIGN_OR_RETURN(ref, reference->run(inputs));
+          QAC_ASSIGN_OR_RETURN(ref, reference(first, count, inputs, outputs));
         }
         QAC_RETURN_IF_ERROR(metric.add_batch(first, outputs, ref, labels));
         progress.advance(count);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <vector>
 
 #include "qac/dataset.h"
@@ -13,12 +14,25 @@ namespace qac {
 struct EvaluationOptions {
   size_t limit = 0;       // evaluate the first `limit` samples; 0 = all
   size_t batch_size = 0;  // 0 = automatic
+  // When set, sees the outputs of samples [first, first + count) of every batch, in sample
+  // order, before they are scored (e.g. to keep them).
+  std::function<void(size_t first, size_t count, const std::vector<Tensor>& outputs)> on_outputs;
 };
+
+// Supplies the FP32 outputs of samples [first, first + count) of the evaluated dataset, given
+// the inputs that were fed and the evaluated model's outputs on them (all outputs, model order).
+using ReferenceSource = std::function<Result<std::vector<Tensor>>(
+    size_t first, size_t count, const NamedTensors& inputs, const std::vector<Tensor>& outputs)>;
 
 // Scores `model` on `data`. `reference` (the FP32 model) is required when the metric compares
 // against FP32 outputs; its outputs are computed on the same batches.
 // REQUIRES: the metric is freshly reset.
 Result<MetricValue> evaluate(const Session& model, const Session* reference, const Dataset& data,
+                             Metric& metric, const EvaluationOptions& options);
+
+// Same, with the FP32 outputs taken from `reference` (required when the metric compares against
+// FP32 outputs; called once per batch, in sample order, only then).
+Result<MetricValue> evaluate(const Session& model, const ReferenceSource& reference, const Dataset& data,
                              Metric& metric, const EvaluationOptions& options);
 
 }  // namespace qac

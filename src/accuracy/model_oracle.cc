@@ -4,7 +4,6 @@
 #include <set>
 
 #include "accuracy/dataset_subset.h"
-#include "accuracy/evaluator.h"
 #include "onnx/model_io.h"
 #include "runtime/batching.h"
 
@@ -57,8 +56,10 @@ void accumulate(ErrorSums& s, const Tensor& ref, const Tensor& got) {
 }  // namespace
 
 ModelOracle::ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
-                         MetricFactory metric, const AccuracyControlOptions& options)
-    : cm_(cm), groups_(std::move(groups)), validation_(validation), metric_(std::move(metric)), options_(options) {}
+                         MetricFactory metric, const AccuracyControlOptions& options,
+                         size_t reference_budget_bytes)
+    : cm_(cm), groups_(std::move(groups)), validation_(validation), metric_(std::move(metric)), options_(options),
+      reference_budget_bytes_(reference_budget_bytes) {}
 
 Result<onnx::ModelProto> ModelOracle::model_for(const std::vector<int>& reverted) const {
   std::set<std::string> disabled;
@@ -86,15 +87,25 @@ const Dataset& ModelOracle::view(const std::vector<size_t>& samples, std::unique
   return *holder;
 }
 
-Result<Evaluation> ModelOracle::score(const Session& session, const std::vector<size_t>& samples) {
+ReferenceSource ModelOracle::reference_for(const std::vector<size_t>& samples) {
+  return [this, &samples](size_t first, size_t count, const NamedTensors& inputs,
+                          const std::vector<Tensor>&) -> Result<std::vector<Tensor>> {
+    if (reference_ && reference_->complete()) {
+      std::vector<size_t> indices(count);
+      for (size_t i = 0; i < count; ++i) indices[i] = samples.empty() ? first + i : samples[first + i];
+      return reference_->rows(indices);
+    }
+    QAC_ASSIGN_OR_RETURN(const Session* fp32, fp32_session());
+    return fp32->run(inputs);
+  };
+}
+
+Result<Evaluation> ModelOracle::score(const Session& session, const std::vector<size_t>& samples,
+                                      const ReferenceSource& reference, const EvaluationOptions& options) {
   QAC_ASSIGN_OR_RETURN(auto metric, metric_());
-  const Session* reference = nullptr;
-  if (metric->needs_reference()) {
-    QAC_ASSIGN_OR_RETURN(reference, fp32_session());
-  }
   std::unique_ptr<SubsetDataset> subset;
   const Dataset* data = &view(samples, subset);
-  EvaluationOptions eo;
+  EvaluationOptions eo = options;
   eo.batch_size = options_.batch_size;
   QAC_ASSIGN_OR_RETURN(MetricValue v, qac::evaluate(session, reference, *data, *metric, eo));
   Evaluation e;
@@ -106,7 +117,7 @@ Result<Evaluation> ModelOracle::score(const Session& session, const std::vector<
 Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, const std::vector<size_t>& samples,
                                                const std::string& label) {
   QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), label));
-  return score(*session, samples);
+  return score(*session, samples, reference_for(samples));
 }
 
 Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
@@ -131,7 +142,19 @@ const Evaluation* ModelOracle::full_set_result(const std::vector<int>& reverted)
 Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples) {
   if (auto it = fp32_cache_.find(samples); it != fp32_cache_.end()) return it->second;
   QAC_ASSIGN_OR_RETURN(const Session* session, fp32_session());
-  QAC_ASSIGN_OR_RETURN(Evaluation e, score(*session, samples));
+  EvaluationOptions eo;
+  if (samples.empty() && !reference_) {
+    // The first pass of the FP32 model over the whole set keeps its outputs (within budget).
+    reference_ = std::make_unique<ReferenceOutputs>(validation_.size(), reference_budget_bytes_);
+    eo.on_outputs = [this](size_t first, size_t count, const std::vector<Tensor>& outputs) {
+      reference_->add_batch(first, count, outputs);
+    };
+  }
+  // The FP32 model compared against itself: its own outputs are the reference.
+  const ReferenceSource itself = [](size_t, size_t, const NamedTensors&, const std::vector<Tensor>& outputs) {
+    return Result<std::vector<Tensor>>(outputs);
+  };
+  QAC_ASSIGN_OR_RETURN(Evaluation e, score(*session, samples, itself, eo));
   fp32_cache_[samples] = e;
   return e;
 }
@@ -139,14 +162,14 @@ Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples
 Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
   QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), "quantized model"));
-  QAC_ASSIGN_OR_RETURN(const Session* reference, fp32_session());
+  const ReferenceSource reference = reference_for(samples);
   std::unique_ptr<SubsetDataset> subset;
   const Dataset* data = &view(samples, subset);
   ErrorSums sums;
   const size_t batch = options_.batch_size ? options_.batch_size : auto_batch_size(*session, data->size());
   QAC_RETURN_IF_ERROR(run_batches(*session, *data, data->size(), batch, {},
-      [&](size_t, size_t, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
-        QAC_ASSIGN_OR_RETURN(std::vector<Tensor> ref, reference->run(inputs));
+      [&](size_t first, size_t count, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+        QAC_ASSIGN_OR_RETURN(std::vector<Tensor> ref, reference(first, count, inputs, outputs));
         for (size_t i = 0; i < ref.size() && i < outputs.size(); ++i) accumulate(sums, ref[i], outputs[i]);
         return Status::Ok();
       }));

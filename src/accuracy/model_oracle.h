@@ -1,6 +1,11 @@
 // The ConfigOracle over real models: a configuration (a set of reverted quantizer groups) is
 // emitted as a QDQ model, run in ONNX Runtime with every optimization (the int8 kernels users
 // deploy) on validation samples, and scored with the user's metric.
+//
+// FP32 outputs: the first FP32 pass over the whole validation set keeps the outputs of every
+// sample (ReferenceOutputs, within a memory budget); metrics that compare against FP32 and
+// output_nmse() then read them instead of running the FP32 model on every batch again. Over
+// budget, the FP32 model runs next to every evaluated batch.
 #pragma once
 
 #include <map>
@@ -10,6 +15,8 @@
 
 #include "accuracy/config_oracle.h"
 #include "accuracy/dataset_subset.h"
+#include "accuracy/evaluator.h"
+#include "accuracy/reference_outputs.h"
 #include "qac/accuracy_control.h"
 #include "quant/groups.h"
 #include "quant/pipeline.h"
@@ -21,7 +28,8 @@ class ModelOracle : public ConfigOracle {
  public:
   // REQUIRES: `cm`, `validation` outlive the oracle; cm.params filled (parameterize()).
   ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
-              MetricFactory metric, const AccuracyControlOptions& options);
+              MetricFactory metric, const AccuracyControlOptions& options,
+              size_t reference_budget_bytes = kDefaultReferenceBudgetBytes);
 
   size_t num_groups() const override { return groups_.size(); }
   size_t num_samples() const override { return validation_.size(); }
@@ -36,6 +44,8 @@ class ModelOracle : public ConfigOracle {
   size_t samples_evaluated() const override { return samples_evaluated_; }
 
   const std::vector<QuantizerGroup>& groups() const { return groups_; }
+  // The FP32 outputs of every validation sample are held (after a full-set evaluate_fp32()).
+  bool fp32_outputs_cached() const { return reference_ && reference_->complete(); }
   // The full-validation-set result of configuration `reverted`, if evaluate() measured it.
   // Its model was scored from the same serialized bytes model_for() produces.
   const Evaluation* full_set_result(const std::vector<int>& reverted) const;
@@ -49,14 +59,20 @@ class ModelOracle : public ConfigOracle {
   Result<const Session*> fp32_session();
   // The validation samples `samples` (empty = all); `holder` keeps a subset view alive.
   const Dataset& view(const std::vector<size_t>& samples, std::unique_ptr<SubsetDataset>& holder) const;
+  // FP32 outputs of the batches of the view of `samples` (empty = all): cached, or computed.
+  // The returned function refers to `samples`, which must outlive it.
+  ReferenceSource reference_for(const std::vector<size_t>& samples);
   // Runs `session` on the validation samples (empty = all) and scores it with a fresh metric.
-  Result<Evaluation> score(const Session& session, const std::vector<size_t>& samples);
+  Result<Evaluation> score(const Session& session, const std::vector<size_t>& samples,
+                           const ReferenceSource& reference, const EvaluationOptions& options = {});
   const CalibratedModel& cm_;
   std::vector<QuantizerGroup> groups_;
   const Dataset& validation_;
   MetricFactory metric_;
   AccuracyControlOptions options_;
+  size_t reference_budget_bytes_;
   std::unique_ptr<Session> fp32_;
+  std::unique_ptr<ReferenceOutputs> reference_;  // FP32 outputs of every validation sample
   std::map<std::vector<size_t>, Evaluation> fp32_cache_;  // FP32 results are deterministic
   std::map<std::vector<int>, Evaluation> full_set_results_;  // by sorted reverted groups
   size_t samples_evaluated_ = 0;

@@ -1,0 +1,133 @@
+// ModelOracle on a small real model: scores against FP32 read from the cached FP32 outputs equal
+// the scores computed by running the FP32 model next to every batch.
+#include "accuracy/model_oracle.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "accuracy/evaluator.h"
+#include "onnx/model_io.h"
+#include "quant/groups.h"
+#include "quant/pipeline.h"
+#include "runtime/session.h"
+#include "support/memory_dataset.h"
+#include "support/model_builder.h"
+
+namespace qac {
+namespace {
+
+using testing::MemoryDataset;
+using testing::ModelBuilder;
+
+constexpr int64_t kSamples = 120, kFeatures = 8, kHidden = 16, kClasses = 5;
+
+// x [N,8] -> MatMul -> Add -> Relu -> MatMul -> Relu -> MatMul -> y [N,5]: three quantized
+// MatMuls, each a group of its own.
+onnx::ModelProto mlp() {
+  ModelBuilder b;
+  b.input("x", {-1, kFeatures}).output("y");
+  b.random_initializer("w1", {kFeatures, kHidden}, 3).random_initializer("b1", {kHidden}, 4, -0.1f, 0.1f);
+  b.random_initializer("w2", {kHidden, kHidden}, 5).random_initializer("w3", {kHidden, kClasses}, 6);
+  b.node("MatMul", {"x", "w1"}, {"m1"}, "matmul1");
+  b.node("Add", {"m1", "b1"}, {"a1"}, "add1");
+  b.node("Relu", {"a1"}, {"r1"}, "relu1");
+  b.node("MatMul", {"r1", "w2"}, {"m2"}, "matmul2");
+  b.node("Relu", {"m2"}, {"r2"}, "relu2");
+  b.node("MatMul", {"r2", "w3"}, {"y"}, "matmul3");
+  return b.build();
+}
+
+MemoryDataset samples(uint32_t seed) {
+  NamedTensors tensors;
+  tensors["x"] = testing::random_tensor({kSamples, kFeatures}, seed);
+  return MemoryDataset(std::move(tensors));
+}
+
+MetricFactory metric_named(const std::string& name) {
+  return [name]() { return make_metric(MetricSpec{name, "", 0}); };
+}
+
+class ModelOracleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto prepared = prepare(mlp(), options_, &report_);
+    ASSERT_TRUE(prepared.ok()) << prepared.status().to_string();
+    cm_ = std::move(prepared).value();
+    ASSERT_TRUE(calibrate(cm_, calibration_, options_, &report_).ok());
+    ASSERT_TRUE(parameterize(cm_, options_, &calibration_, &report_).ok());
+    groups_ = build_groups(cm_.fp32, cm_.setup);
+    ASSERT_GE(groups_.size(), 3u);
+  }
+
+  // Scores `model` by running the FP32 model next to every batch (no cache involved).
+  MetricValue direct_score(const onnx::ModelProto& model, const std::string& metric_name,
+                           const Dataset& data) {
+    auto session = Session::create(serialize(model), SessionOptions{}, "evaluated");
+    auto reference = Session::create(serialize(cm_.fp32), SessionOptions{}, "reference");
+    EXPECT_TRUE(session.ok() && reference.ok());
+    auto metric = make_metric(MetricSpec{metric_name, "", 0});
+    EXPECT_TRUE(metric.ok());
+    auto value = evaluate(**session, reference->get(), data, **metric, EvaluationOptions{});
+    EXPECT_TRUE(value.ok()) << value.status().to_string();
+    return value.ok() ? *value : MetricValue{};
+  }
+
+  AccuracyControlOptions options_;
+  QuantizationReport report_;
+  MemoryDataset calibration_ = samples(1);
+  MemoryDataset validation_ = samples(2);
+  CalibratedModel cm_;
+  std::vector<QuantizerGroup> groups_;
+};
+
+TEST_F(ModelOracleTest, CachedFp32OutputsScoreLikeRunningTheFp32Model) {
+  for (const std::string name : {"sqnr", "agreement"}) {
+    ModelOracle cached(cm_, groups_, validation_, metric_named(name), options_);
+    ModelOracle recomputing(cm_, groups_, validation_, metric_named(name), options_,
+                            /*reference_budget_bytes=*/0);
+    auto fp32 = cached.evaluate_fp32({});
+    ASSERT_TRUE(fp32.ok()) << fp32.status().to_string();
+    ASSERT_TRUE(recomputing.evaluate_fp32({}).ok());
+    EXPECT_TRUE(cached.fp32_outputs_cached());
+    EXPECT_FALSE(recomputing.fp32_outputs_cached());
+    EXPECT_EQ(fp32->per_sample.size(), static_cast<size_t>(kSamples));
+
+    const std::vector<size_t> subset = {3, 4, 17, 60, 61, 119};
+    for (const std::vector<int>& reverted : {std::vector<int>{}, std::vector<int>{1}}) {
+      for (const std::vector<size_t>& on : {std::vector<size_t>{}, subset}) {
+        auto a = cached.evaluate(reverted, on);
+        auto b = recomputing.evaluate(reverted, on);
+        ASSERT_TRUE(a.ok() && b.ok()) << name;
+        EXPECT_EQ(a->metric, b->metric) << name;
+        EXPECT_EQ(a->per_sample, b->per_sample) << name;
+      }
+      auto nmse_cached = cached.output_nmse(reverted, subset);
+      auto nmse_recomputed = recomputing.output_nmse(reverted, subset);
+      ASSERT_TRUE(nmse_cached.ok() && nmse_recomputed.ok());
+      EXPECT_EQ(*nmse_cached, *nmse_recomputed) << name;
+    }
+
+    // And both equal scoring the emitted model with a fresh pair of sessions.
+    auto model = cached.model_for({0});
+    ASSERT_TRUE(model.ok());
+    const MetricValue direct = direct_score(*model, name, validation_);
+    auto full = cached.evaluate({0}, {});
+    ASSERT_TRUE(full.ok());
+    EXPECT_EQ(full->metric, direct.value) << name;
+    EXPECT_EQ(full->per_sample, direct.per_sample) << name;
+  }
+}
+
+TEST_F(ModelOracleTest, Fp32ScoredAgainstItselfIsPerfect) {
+  ModelOracle oracle(cm_, groups_, validation_, metric_named("agreement"), options_);
+  auto fp32 = oracle.evaluate_fp32({});
+  ASSERT_TRUE(fp32.ok()) << fp32.status().to_string();
+  EXPECT_EQ(fp32->metric, 1.0);
+  auto subset = oracle.evaluate_fp32({5, 9});
+  ASSERT_TRUE(subset.ok());
+  EXPECT_EQ(subset->per_sample, (std::vector<double>{1.0, 1.0}));
+}
+
+}  // namespace
+}  // namespace qac
