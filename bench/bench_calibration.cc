@@ -1,19 +1,21 @@
-// Calibration cost: the time to collect statistics for every activation a quantizer could
-// observe, against the time of a plain FP32 pass over the same samples with the same batching,
-// and the peak memory (which must not grow with the number of samples).
+// Calibration cost: the time `qac quantize` spends collecting statistics, against the time of a
+// plain FP32 pass over the same samples with the same batching, and the peak memory (which must
+// not grow with the number of samples).
 //
 //   bench_calibration [--model M.onnx] [--data DIR] [--samples N] [--batch B] [--repeats R]
-//                     [--opt all|basic|disabled]
+//                     [--model-type cnn|transformer]
 //
-// For each repeat, (a), (b) and (c) run interleaved; medians and minima are reported:
-//   (a) FP32:       session creation + run_batches over N samples, fetching the model outputs
-//   (b) statistics: collect_statistics over the same N samples for every floating-point tensor
-//                   produced by a node of the main graph (an upper bound of what a quantizer
-//                   observes), histograms on
-//   (c) statistics: the same for the tensors place_quantizers() puts activation quantizers on
-//                   (what quantization really observes), without histograms, as the pipeline
-//                   collects them for the default estimator
-// then the range estimators over the collected statistics, and the peak RSS. Run it with two
+// For each repeat the rows run interleaved; medians and minima are reported:
+//   (a) FP32 pass:   session creation + run_batches over N samples of the model as given,
+//                    fetching its outputs
+//   (b) statistics:  collect_statistics with exactly the request calibrate() makes (activation
+//                    quantizer inputs, per-channel means for bias correction), on the prepared
+//                    model (normalized, BatchNorm folded): in-graph observers, as qac runs it
+//   (c) the same request fetched whole and accumulated on the host (in_graph_observers off)
+//   (d) the same request with histograms (quantile/MSE/KL estimators, --tune-hyperparams),
+//       which are accumulated on the host
+//   (e) calibrate() as a whole: SmoothQuant's pass (transformers) + (b)
+// then the range estimators over the statistics of (d), and the peak RSS. Run it with two
 // sample counts (e.g. 100 and 300) to see that memory does not grow with the samples.
 #include <sys/resource.h>
 #include <unistd.h>
@@ -22,7 +24,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <map>
 #include <string>
@@ -30,9 +31,8 @@
 
 #include "core/log.h"
 #include "onnx/model_io.h"
-#include "onnx/normalize.h"
 #include "qac/dataset.h"
-#include "quant/placement.h"
+#include "quant/pipeline.h"
 #include "quant/range_estimator.h"
 #include "quant/statistics.h"
 #include "runtime/batching.h"
@@ -48,7 +48,7 @@ struct Args {
   size_t samples = 300;
   size_t batch = qac::kDefaultBatchSize;
   int repeats = 9;
-  qac::OptimizationLevel opt = qac::OptimizationLevel::kAll;
+  qac::ModelType model_type = qac::ModelType::kDefault;
 };
 
 bool parse_args(int argc, char** argv, Args& a) {
@@ -61,10 +61,9 @@ bool parse_args(int argc, char** argv, Args& a) {
     else if (flag == "--samples") a.samples = std::strtoul(value.c_str(), nullptr, 10);
     else if (flag == "--batch") a.batch = std::strtoul(value.c_str(), nullptr, 10);
     else if (flag == "--repeats") a.repeats = std::max(1, std::atoi(value.c_str()));
-    else if (flag == "--opt") {
-      if (value == "all") a.opt = qac::OptimizationLevel::kAll;
-      else if (value == "basic") a.opt = qac::OptimizationLevel::kBasic;
-      else if (value == "disabled") a.opt = qac::OptimizationLevel::kDisabled;
+    else if (flag == "--model-type") {
+      if (value == "transformer") a.model_type = qac::ModelType::kTransformer;
+      else if (value == "cnn" || value == "any") a.model_type = qac::ModelType::kDefault;
       else return false;
     } else {
       return false;
@@ -102,6 +101,11 @@ int fail(const qac::Status& s) {
   return 1;
 }
 
+struct Row {
+  const char* label;
+  std::vector<double> times;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,7 +113,7 @@ int main(int argc, char** argv) {
   if (!parse_args(argc, argv, args)) {
     std::fprintf(stderr,
                  "usage: %s [--model M.onnx] [--data DIR] [--samples N] [--batch B] "
-                 "[--repeats R] [--opt all|basic|disabled]\n",
+                 "[--repeats R] [--model-type cnn|transformer]\n",
                  argv[0]);
     return 2;
   }
@@ -117,77 +121,98 @@ int main(int argc, char** argv) {
 
   auto model = qac::load_model(args.model);
   if (!model.ok()) return fail(model.status());
-  qac::NormalizeLog normalize_log;
-  if (qac::Status s = qac::normalize(model.value(), normalize_log); !s.ok()) return fail(s);
   auto data = qac::open_dataset(args.data);
   if (!data.ok()) return fail(data.status());
   const qac::Dataset& dataset = *data.value();
   const size_t samples = std::min(args.samples, dataset.size());
+  const std::string fp32_bytes = qac::serialize(model.value());
 
-  qac::StatisticsRequest request;
-  for (const onnx::NodeProto& node : model->graph().node()) {
-    for (const std::string& out : node.output()) {
-      if (!out.empty()) request.tensors.push_back(out);
+  qac::QuantizationOptions options;
+  options.subset_size = samples;
+  options.batch_size = args.batch;
+  options.model_type = args.model_type;
+  auto prepared = qac::prepare(model.value(), options, nullptr);
+  if (!prepared.ok()) return fail(prepared.status());
+  // The request calibrate() makes; for transformers after SmoothQuant, as calibrate() does.
+  qac::CalibratedModel smoothed = prepared.value();
+  if (qac::Status s = qac::calibrate(smoothed, dataset, options, nullptr); !s.ok()) return fail(s);
+  const qac::StatisticsRequest request = qac::statistics_request(smoothed, options, false);
+  qac::StatisticsRequest host_request = request;
+  host_request.in_graph_observers = false;
+  qac::StatisticsRequest histogram_request = request;
+  histogram_request.histograms = true;
+  const qac::SessionOptions fp32_options;  // what a user's FP32 run gets
+  qac::SessionOptions stats_options;       // what calibrate() passes
+  stats_options.intra_op_threads = options.num_threads;
+
+  Row fp32{"(a) FP32 pass", {}}, observed{"(b) statistics, in-graph (qac)", {}},
+      host{"(c) statistics, fetched whole", {}}, histograms{"(d) with histograms", {}},
+      calibrate{"(e) calibrate() incl. SmoothQuant", {}};
+  qac::StatisticsInfo info;
+  std::map<std::string, qac::TensorStats> histogram_stats;
+  for (int r = 0; r < args.repeats; ++r) {
+    // Each row creates and destroys its session inside its timed region: a session left alive
+    // keeps its idle threads spinning on the cores the next row needs.
+    auto t0 = Clock::now();
+    {
+      auto session = qac::Session::create(fp32_bytes, fp32_options, args.model);
+      if (!session.ok()) return fail(session.status());
+      qac::Status s = qac::run_batches(**session, dataset, samples, args.batch, {},
+                                       [](size_t, size_t, const qac::NamedTensors&,
+                                          std::vector<qac::Tensor>&) { return qac::Status::Ok(); });
+      if (!s.ok()) return fail(s);
+    }
+    fp32.times.push_back(seconds_since(t0));
+
+    t0 = Clock::now();
+    auto collected = qac::collect_statistics(smoothed.fp32, dataset, request, samples, args.batch,
+                                             stats_options, &info);
+    if (!collected.ok()) return fail(collected.status());
+    observed.times.push_back(seconds_since(t0));
+
+    t0 = Clock::now();
+    auto fetched = qac::collect_statistics(smoothed.fp32, dataset, host_request, samples, args.batch, stats_options);
+    if (!fetched.ok()) return fail(fetched.status());
+    host.times.push_back(seconds_since(t0));
+
+    t0 = Clock::now();
+    auto with_histograms = qac::collect_statistics(smoothed.fp32, dataset, histogram_request, samples,
+                                                   args.batch, stats_options);
+    if (!with_histograms.ok()) return fail(with_histograms.status());
+    histograms.times.push_back(seconds_since(t0));
+    histogram_stats = std::move(with_histograms).value();
+
+    qac::CalibratedModel cm = prepared.value();  // copied outside the timed region
+    t0 = Clock::now();
+    if (qac::Status c = qac::calibrate(cm, dataset, options, nullptr); !c.ok()) return fail(c);
+    calibrate.times.push_back(seconds_since(t0));
+  }
+  std::printf("model %s, data %s: %zu samples, batch %zu, %zu requested tensors (%zu observed in "
+              "the graph, %zu fetched), %d repeats\n",
+              args.model.c_str(), args.data.c_str(), samples, args.batch,
+              info.in_graph + info.fetched, info.in_graph, info.fetched, args.repeats);
+  // Medians, and minima (the least disturbed run when other processes share the cores).
+  const double fp32_median = median(fp32.times), fp32_min = minimum(fp32.times);
+  std::printf("                                       median ms  ratio  |  min ms  ratio\n");
+  for (const Row* row : {&fp32, &observed, &host, &histograms, &calibrate}) {
+    const double med = median(row->times), low = minimum(row->times);
+    if (row == &fp32) {
+      std::printf("%-38s %9.1f         |%8.1f\n", row->label, med * 1e3, low * 1e3);
+    } else {
+      std::printf("%-38s %9.1f  %5.2f  |%8.1f  %5.2f\n", row->label, med * 1e3, med / fp32_median,
+                  low * 1e3, low / fp32_min);
     }
   }
-  auto setup = qac::place_quantizers(model.value(), qac::PlacementOptions{});
-  if (!setup.ok()) return fail(setup.status());
-  qac::StatisticsRequest placed;
-  for (const qac::ActivationQuantizer& q : setup->activations) placed.tensors.push_back(q.tensor);
-  placed.histograms = false;  // as the pipeline with the default estimator (mean of per-sample min-max)
-  const std::string bytes = qac::serialize(model.value());
-  qac::SessionOptions options;
-  options.optimization = args.opt;
-  qac::SessionOptions stats_options = options;  // as the quantization pipeline runs statistics
-  stats_options.allow_spinning = false;
-
-  std::printf("model %s, data %s: %zu samples, batch %zu, %zu node outputs, %zu quantized "
-              "activations, %d repeats\n",
-              args.model.c_str(), args.data.c_str(), samples, args.batch, request.tensors.size(),
-              placed.tensors.size(), args.repeats);
-  std::vector<double> fp32_times, stats_times, placed_times;
-  std::map<std::string, qac::TensorStats> stats;
-  for (int r = 0; r < args.repeats; ++r) {
-    auto t0 = Clock::now();
-    auto session = qac::Session::create(bytes, options, args.model);
-    if (!session.ok()) return fail(session.status());
-    qac::Status s = qac::run_batches(**session, dataset, samples, args.batch, {},
-                                     [](size_t, size_t, const qac::NamedTensors&,
-                                        std::vector<qac::Tensor>&) { return qac::Status::Ok(); });
-    if (!s.ok()) return fail(s);
-    fp32_times.push_back(seconds_since(t0));
-
-    t0 = Clock::now();
-    auto collected = qac::collect_statistics(model.value(), dataset, request, samples, args.batch, stats_options);
-    if (!collected.ok()) return fail(collected.status());
-    stats_times.push_back(seconds_since(t0));
-    stats = std::move(collected).value();
-
-    t0 = Clock::now();
-    auto observed = qac::collect_statistics(model.value(), dataset, placed, samples, args.batch, stats_options);
-    if (!observed.ok()) return fail(observed.status());
-    placed_times.push_back(seconds_since(t0));
-  }
-  // Medians, and minima (the least disturbed run when other processes share the cores).
-  const double fp32 = median(fp32_times), stat = median(stats_times), used = median(placed_times);
-  const double fp32_min = minimum(fp32_times), stat_min = minimum(stats_times),
-               used_min = minimum(placed_times);
-  std::printf("                                    median ms  ratio  |  min ms  ratio\n");
-  std::printf("(a) FP32 pass                      %9.1f         |%8.1f\n", fp32 * 1e3, fp32_min * 1e3);
-  std::printf("(b) statistics, all node outputs   %9.1f  %5.2f  |%8.1f  %5.2f   (%zu tensors)\n",
-              stat * 1e3, stat / fp32, stat_min * 1e3, stat_min / fp32_min, stats.size());
-  std::printf("(c) statistics, quantized tensors  %9.1f  %5.2f  |%8.1f  %5.2f   (%zu tensors)\n",
-              used * 1e3, used / fp32, used_min * 1e3, used_min / fp32_min, placed.tensors.size());
-  std::printf("    target: ratio <= 1.5\n");
+  std::printf("    target: (b) ratio <= 1.5\n");
   for (qac::RangeEstimator e : {qac::RangeEstimator::kMeanMinMax, qac::RangeEstimator::kQuantile,
                                 qac::RangeEstimator::kMse, qac::RangeEstimator::kKl}) {
     const auto t0 = Clock::now();
-    for (const auto& [name, st] : stats) {
+    for (const auto& [name, st] : histogram_stats) {
       auto range = qac::estimate_range(st, e, 1e-4, qac::Preset::kPerformance, name);
       if (!range.ok()) std::fprintf(stderr, "  %s\n", range.status().to_string().c_str());
     }
     const char* names[] = {"min-max", "mean-min-max", "quantile", "mse", "kl"};
-    std::printf("    ranges of (b), %-13s %8.1f ms\n", names[static_cast<int>(e)],
+    std::printf("    ranges of (d), %-13s %8.1f ms\n", names[static_cast<int>(e)],
                 seconds_since(t0) * 1e3);
   }
   std::printf("peak RSS %ld MiB, current RSS %ld MiB\n", peak_rss_kib() / 1024,

@@ -291,7 +291,6 @@ Status full_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& 
   params.corrected_add_bias.clear();
   SessionOptions so;
   so.intra_op_threads = options.num_threads;
-  so.allow_spinning = false;
   const size_t samples = std::min(options.subset_size, kFullBiasCorrectionSamples);
   // setup.weights is in node (topological) order: each layer is corrected with every earlier
   // correction already in the quantized model it measures.

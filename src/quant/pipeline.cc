@@ -93,6 +93,21 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
   return cm;
 }
 
+StatisticsRequest statistics_request(const CalibratedModel& cm, const QuantizationOptions& options,
+                                     bool all_estimators) {
+  StatisticsRequest request;
+  for (const auto& a : cm.setup.activations) request.tensors.push_back(a.tensor);
+  for (const auto& [node_name, tensor_axis] : bias_correction_inputs(cm.fp32, cm.setup)) {
+    request.channel_mean_axis[tensor_axis.first] = tensor_axis.second;
+    if (std::find(request.tensors.begin(), request.tensors.end(), tensor_axis.first) == request.tensors.end()) {
+      request.tensors.push_back(tensor_axis.first);
+    }
+  }
+  const RangeEstimator e = options.activation_estimator;
+  request.histograms = all_estimators || !(e == RangeEstimator::kMinMax || e == RangeEstimator::kMeanMinMax);
+  return request;
+}
+
 Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
                  QuantizationReport* report, bool all_estimators) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -106,19 +121,9 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
     }
     if (report) report->decisions.insert(report->decisions.end(), sq_log.entries.begin(), sq_log.entries.end());
   }
-  StatisticsRequest request;
-  for (const auto& a : cm.setup.activations) request.tensors.push_back(a.tensor);
-  for (const auto& [node_name, tensor_axis] : bias_correction_inputs(cm.fp32, cm.setup)) {
-    request.channel_mean_axis[tensor_axis.first] = tensor_axis.second;
-    if (std::find(request.tensors.begin(), request.tensors.end(), tensor_axis.first) == request.tensors.end()) {
-      request.tensors.push_back(tensor_axis.first);
-    }
-  }
-  const RangeEstimator e = options.activation_estimator;
-  request.histograms = all_estimators || !(e == RangeEstimator::kMinMax || e == RangeEstimator::kMeanMinMax);
+  const StatisticsRequest request = statistics_request(cm, options, all_estimators);
   SessionOptions so;
   so.intra_op_threads = options.num_threads;
-  so.allow_spinning = false;
   QAC_ASSIGN_OR_RETURN(cm.stats, collect_statistics(cm.fp32, calibration, request, options.subset_size,
                                                     options.batch_size, so));
   if (report) {

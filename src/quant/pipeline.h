@@ -18,6 +18,7 @@
 #include "qac/quantize.h"
 #include "quant/placement.h"
 #include "quant/qdq_emit.h"
+#include "quant/statistics.h"
 #include "quant/tensor_stats.h"
 
 namespace qac {
@@ -44,6 +45,12 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
 // then be called with other estimators, as tune_hyperparams does).
 Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
                  QuantizationReport* report, bool all_estimators = false);
+
+// What calibrate() observes: every activation quantizer's tensor, per-channel means of the inputs
+// of weighted ops (fast bias correction), and histograms when the estimator (or all_estimators)
+// needs them.
+StatisticsRequest statistics_request(const CalibratedModel& cm, const QuantizationOptions& options,
+                                     bool all_estimators);
 
 // Turns statistics into quantization parameters for the given options (preset, estimator,
 // overflow fix, bias correction). May be called again with other options: statistics are reused.

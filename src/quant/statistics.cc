@@ -1,12 +1,15 @@
 #include "quant/statistics.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "core/log.h"
 #include "core/progress.h"
 #include "onnx/graph_walk.h"
+#include "quant/observer_graph.h"
 #include "runtime/batching.h"
 
 namespace qac {
@@ -106,13 +109,10 @@ Result<std::vector<std::string>> observable_names(const std::vector<std::string>
   return observed;
 }
 
-// The model with `extra` appended to its graph outputs, serialized. Protobuf merges
-// concatenated messages (repeated fields append), so serialize(model) followed by
-// serialize(ModelProto{graph{output: extra}}) parses as the model with the extra outputs,
-// without copying the ModelProto and its weights. Only the element type is declared (when
-// known); ONNX Runtime infers the rest.
-std::string serialize_with_outputs(const onnx::ModelProto& model,
-                                   const std::vector<std::string>& extra, const ModelValues& v) {
+// `extra` as a ModelProto fragment of graph outputs: parsed after a serialized model (protobuf
+// appends repeated fields of concatenated messages), it adds them without copying the model and
+// its weights. Only the element type is declared (when known); ONNX Runtime infers the rest.
+onnx::ModelProto output_fragment(const std::vector<std::string>& extra, const ModelValues& v) {
   onnx::ModelProto addition;
   for (const std::string& name : extra) {
     onnx::ValueInfoProto* out = addition.mutable_graph()->add_output();
@@ -124,9 +124,35 @@ std::string serialize_with_outputs(const onnx::ModelProto& model,
           it->second->tensor_type().elem_type());
     }
   }
-  std::string bytes = model.SerializeAsString();
-  if (!extra.empty()) bytes += addition.SerializeAsString();
-  return bytes;
+  return addition;
+}
+
+// The declared shape of a value (-1 for symbolic dimensions) when its rank is known; sets
+// *elem_type to its declared element type (UNDEFINED when unknown).
+std::optional<std::vector<int64_t>> declared_shape(const std::string& name, const ModelValues& v,
+                                                   int32_t* elem_type) {
+  *elem_type = onnx::TensorProto_DataType_UNDEFINED;
+  auto it = v.types.find(name);
+  if (it == v.types.end() || !it->second->has_tensor_type()) return std::nullopt;
+  const onnx::TypeProto_Tensor& t = it->second->tensor_type();
+  if (t.has_elem_type()) *elem_type = t.elem_type();
+  if (!t.has_shape()) return std::nullopt;
+  std::vector<int64_t> shape;
+  for (const auto& d : t.shape().dim()) shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
+  return shape;
+}
+
+// The batch size the model's inputs fix (their leading dimension), 0 when it is free.
+size_t fixed_input_batch(const onnx::GraphProto& g, const ModelValues& v) {
+  size_t fixed = 0;
+  for (const onnx::ValueInfoProto& in : g.input()) {
+    if (v.initializers.count(in.name()) || !in.type().has_tensor_type()) continue;
+    const auto& shape = in.type().tensor_type().shape();
+    if (shape.dim_size() == 0 || !shape.dim(0).has_dim_value() || shape.dim(0).dim_value() <= 0) continue;
+    const auto dim = static_cast<size_t>(shape.dim(0).dim_value());
+    fixed = fixed == 0 ? dim : std::min(fixed, dim);
+  }
+  return fixed;
 }
 
 TensorStatsConfig config_for(const std::string& name, const StatisticsRequest& r) {
@@ -140,9 +166,10 @@ TensorStatsConfig config_for(const std::string& name, const StatisticsRequest& r
   return c;
 }
 
-size_t batch_bytes(const std::vector<Tensor>& outputs) {
+// Bytes of outputs [0, n) (all when n exceeds their number).
+size_t batch_bytes(const std::vector<Tensor>& outputs, size_t n = SIZE_MAX) {
   size_t total = 0;
-  for (const Tensor& t : outputs) total += t.byte_size();
+  for (size_t i = 0; i < outputs.size() && i < n; ++i) total += outputs[i].byte_size();
   return total;
 }
 
@@ -169,19 +196,20 @@ std::vector<std::string> floating_point_outputs(const Session& session,
 // would cost more than it saves.
 constexpr size_t kParallelAccumulationMinBytes = size_t{256} << 10;
 
-// Adds output i of a batch to stats[fetch[i]] for every i, on up to `threads` threads (the
-// calling one included). Tensors are dealt to threads largest first, each to the least loaded
+// Adds output i of a batch to stats[fetch[i]] for every i < fetch.size() (outputs after those
+// are not read), on up to `threads` threads (the calling one included). Tensors are dealt to threads largest first, each to the least loaded
 // thread, so the threads get similar numbers of elements. Returns the first error.
 Status accumulate_batch(std::map<std::string, TensorStats>& stats,
                         const std::vector<std::string>& fetch, const std::vector<Tensor>& outputs,
                         size_t count, size_t threads) {
-  std::vector<size_t> order(outputs.size());
+  std::vector<size_t> order(fetch.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return outputs[a].byte_size() > outputs[b].byte_size();
   });
-  threads = std::max<size_t>(1, std::min(threads, outputs.size()));
-  if (batch_bytes(outputs) < kParallelAccumulationMinBytes) threads = 1;
+  if (order.empty()) return Status::Ok();
+  threads = std::max<size_t>(1, std::min(threads, order.size()));
+  if (batch_bytes(outputs, fetch.size()) < kParallelAccumulationMinBytes) threads = 1;
   std::vector<std::vector<size_t>> share(threads);
   std::vector<size_t> load(threads, 0);
   for (size_t i : order) {
@@ -204,6 +232,53 @@ Status accumulate_batch(std::map<std::string, TensorStats>& stats,
   return Status::Ok();
 }
 
+// Splits `observed` into tensors summarized in the graph and tensors fetched whole.
+// Errors: a per-channel axis outside the declared rank (InvalidData naming the tensor).
+Status plan_observation(const onnx::GraphProto& g, const std::vector<std::string>& observed,
+                        const StatisticsRequest& request, const ModelValues& values,
+                        std::vector<ObserverSpec>& in_graph, std::vector<std::string>& host) {
+  const bool padded_batches = fixed_input_batch(g, values) > 1;
+  for (const std::string& name : observed) {
+    const TensorStatsConfig config = config_for(name, request);
+    int32_t elem_type = onnx::TensorProto_DataType_UNDEFINED;
+    const std::optional<std::vector<int64_t>> shape = declared_shape(name, values, &elem_type);
+    const bool per_channel = config.channel_mean_axis || config.channel_absmax_last_axis;
+    const char* fetch_reason = !request.in_graph_observers         ? "observers off"
+                               : config.histogram                   ? "histogram"
+                               : elem_type != onnx::TensorProto_DataType_FLOAT ? "not known to be float32"
+                               : per_channel && padded_batches      ? "padded batches"
+                                                                    : nullptr;
+    if (fetch_reason) {
+      QAC_LOG(kDebug) << "statistics: '" << name << "' fetched whole (" << fetch_reason << ")";
+      host.push_back(name);
+      continue;
+    }
+    // Axes are checked here when the rank is declared, else by the observer kernel at run time.
+    ObserverSpec spec;
+    spec.tensor = name;
+    const int rank = shape ? static_cast<int>(shape->size()) : -1;
+    if (config.channel_mean_axis) {
+      const int requested = *config.channel_mean_axis;
+      const int axis = requested < 0 && shape ? requested + rank : requested;
+      if (shape && (axis < 0 || axis >= rank)) {
+        return Status::InvalidData("tensor '" + name + "' of shape " + shape_to_string(*shape) +
+                                   " has no axis " + std::to_string(requested) +
+                                   " for per-channel means");
+      }
+      spec.channel_sum_axis = axis;
+    }
+    if (config.channel_absmax_last_axis) {
+      if (rank == 0) {
+        return Status::InvalidData("tensor '" + name +
+                                   "' is a scalar; per-channel abs-max needs a last axis");
+      }
+      spec.last_axis_absmax = true;
+    }
+    in_graph.push_back(std::move(spec));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::map<std::string, TensorStats>> collect_statistics(const onnx::ModelProto& model,
@@ -211,24 +286,43 @@ Result<std::map<std::string, TensorStats>> collect_statistics(const onnx::ModelP
                                                               const StatisticsRequest& request,
                                                               size_t subset_size,
                                                               size_t batch_size,
-                                                              const SessionOptions& options) {
+                                                              const SessionOptions& options,
+                                                              StatisticsInfo* info) {
   const ModelValues values = index_values(model.graph());
   QAC_ASSIGN_OR_RETURN(std::vector<std::string> observed,
                        observable_names(requested_names(request), values));
+  std::vector<ObserverSpec> in_graph;
+  std::vector<std::string> host;
+  QAC_RETURN_IF_ERROR(plan_observation(model.graph(), observed, request, values, in_graph, host));
   std::vector<std::string> extra;
-  for (const std::string& name : observed) {
+  for (const std::string& name : host) {
     if (!values.outputs.count(name)) extra.push_back(name);
   }
+  std::vector<ObserverOutputs> observers;
+  std::string bytes = model.SerializeAsString();
+  if (!extra.empty()) bytes += output_fragment(extra, values).SerializeAsString();
+  if (!in_graph.empty()) bytes += observer_fragment(model.graph(), in_graph, observers).SerializeAsString();
+  // Idle ONNX Runtime threads may spin between batches unless host code runs there.
+  SessionOptions session_options = options;
+  session_options.allow_spinning = options.allow_spinning && host.empty();
   QAC_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
-                       Session::create(serialize_with_outputs(model, extra, values), options,
-                                       "the model with observed activations as outputs"));
+                       Session::create(bytes, session_options, "the model with observed activations"));
 
-  const std::vector<std::string> fetch = floating_point_outputs(*session, observed);
+  const std::vector<std::string> host_fetch = floating_point_outputs(*session, host);
   std::map<std::string, TensorStats> stats;
-  for (const std::string& name : fetch) stats.emplace(name, TensorStats(name, config_for(name, request)));
+  for (const std::string& name : host_fetch) stats.emplace(name, TensorStats(name, config_for(name, request)));
+  for (const ObserverSpec& spec : in_graph) {
+    stats.emplace(spec.tensor, TensorStats(spec.tensor, config_for(spec.tensor, request)));
+  }
+  std::vector<std::string> fetch = host_fetch;
+  for (const ObserverOutputs& o : observers) {
+    for (const std::string* name : {&o.ranges, &o.nonfinite, &o.shape, &o.channel_sums, &o.channel_absmax}) {
+      if (!name->empty()) fetch.push_back(*name);
+    }
+  }
   const size_t num_samples = std::min(subset_size, data.size());
-  if (fetch.empty() || num_samples == 0) {
-    QAC_LOG(kWarning) << "statistics: nothing to observe (" << fetch.size() << " tensors, "
+  if (stats.empty() || num_samples == 0) {
+    QAC_LOG(kWarning) << "statistics: nothing to observe (" << stats.size() << " tensors, "
                       << num_samples << " samples)";
     return stats;
   }
@@ -245,7 +339,8 @@ Result<std::map<std::string, TensorStats>> collect_statistics(const onnx::ModelP
   std::vector<Tensor> previous_outputs;
   auto on_batch = [&](size_t /*first*/, size_t count, const NamedTensors& /*inputs*/,
                       std::vector<Tensor>& outputs) -> Status {
-    QAC_RETURN_IF_ERROR(accumulate_batch(stats, fetch, outputs, count, threads));
+    QAC_RETURN_IF_ERROR(accumulate_batch(stats, host_fetch, outputs, count, threads));
+    QAC_RETURN_IF_ERROR(add_observer_outputs(stats, observers, outputs, host_fetch.size(), count));
     last_batch_bytes = batch_bytes(outputs) / count;
     previous_outputs = std::move(outputs);
     progress.advance(count);
@@ -259,9 +354,11 @@ Result<std::map<std::string, TensorStats>> collect_statistics(const onnx::ModelP
     batch_size = std::clamp<size_t>(kStatisticsBatchBytesBudget / std::max<size_t>(last_batch_bytes, 1),
                                     1, kDefaultBatchSize);
   }
-  QAC_LOG(kInfo) << "statistics: " << fetch.size() << " tensors over " << num_samples
-                 << " samples, batch size "
-                 << (fixed_batch_size(*session) ? fixed_batch_size(*session) : batch_size);
+  const size_t used_batch = fixed_batch_size(*session) ? fixed_batch_size(*session) : batch_size;
+  QAC_LOG(kInfo) << "statistics: " << stats.size() << " tensors (" << in_graph.size()
+                 << " summarized in the graph) over " << num_samples << " samples, batch size "
+                 << used_batch;
+  if (info) *info = StatisticsInfo{in_graph.size(), host_fetch.size(), used_batch};
   QAC_RETURN_IF_ERROR(run_batches(*session, data, num_samples - done, batch_size, fetch, on_batch, done));
   progress.finish();
   return stats;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "qac/status.h"
@@ -39,6 +40,19 @@ class TensorStats {
   // Same for float32 data of the given shape.
   Status add_batch(const float* data, const std::vector<int64_t>& shape, size_t num_samples);
 
+  // The same accumulation from a batch already summarized where it was computed (the in-graph
+  // observers of runtime/observer_ops.h); add_batch is these three applied to the raw data.
+  // Min/max part: `row_ranges` holds (min, max) over the finite values of each of the R rows of
+  // the batch tensor (R = shape[0], 1 for a scalar; (+inf, -inf) for a row without a finite value)
+  // and `row_nonfinite` their NaN / +-inf counts; `shape` is the batch tensor's shape.
+  Status add_row_ranges(const float* row_ranges, const int64_t* row_nonfinite,
+                        const std::vector<int64_t>& shape, size_t num_samples);
+  // Per-channel sums of one batch along axis `axis` (normalized) over `values_per_channel` values
+  // each. REQUIRES: the config requests channel means.
+  Status add_channel_sums(const double* sums, size_t channels, int axis, uint64_t values_per_channel);
+  // Per-channel max |x| of one batch along the last axis. REQUIRES: the config requests it.
+  Status add_channel_absmax(const float* absmax, size_t channels);
+
   const std::string& name() const { return name_; }
   const TensorStatsConfig& config() const { return config_; }
   size_t num_samples() const { return num_samples_; }
@@ -62,8 +76,12 @@ class TensorStats {
   const std::vector<float>& channel_absmax() const { return channel_absmax_; }
 
  private:
-  Status add_channel_sums(const float* data, const std::vector<int64_t>& shape);
-  Status add_channel_absmax(const float* data, const std::vector<int64_t>& shape);
+  // Min/max accumulation shared by add_batch and add_row_ranges; returns the batch's finite
+  // (min, max), min > max when it holds no finite value.
+  std::pair<float, float> accumulate_ranges(const float* row_ranges, const int64_t* row_nonfinite,
+                                            size_t rows, size_t numel, size_t num_samples);
+  Status add_channel_sums_of(const float* data, const std::vector<int64_t>& shape);
+  Status add_channel_absmax_of(const float* data, const std::vector<int64_t>& shape);
 
   std::string name_;
   TensorStatsConfig config_;

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "runtime/observer_kernels.h"
+
 namespace qac {
 namespace {
 
@@ -91,6 +93,7 @@ Result<std::unique_ptr<Session>> Session::create(const std::string& model_bytes,
     so.SetInterOpNumThreads(std::max(1, options.inter_op_threads));
     so.SetExecutionMode(ORT_SEQUENTIAL);
     if (!options.allow_spinning) so.AddConfigEntry("session.intra_op.allow_spinning", "0");
+    add_observer_kernels(so);
     s->impl_->session = std::make_unique<Ort::Session>(ort_env(), model_bytes.data(),
                                                        model_bytes.size(), so);
     Ort::AllocatorWithDefaultOptions alloc;
