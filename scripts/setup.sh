@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev libcli11-dev
   python3 python3-numpy python3-pil python3-onnx python3-torch python3-protobuf
   dataset-fashion-mnist wamerican fonts-dejavu-core fonts-liberation
+  time  # GNU time: peak memory in bench/calibration.sh
 )
 # npm is needed only to fetch ONNX Runtime; use the machine's if present.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
