@@ -43,6 +43,7 @@ std::string describe_step(const SearchStep& s) {
   line << "] metric " << s.metric;
   if (s.drop == s.drop) line << " drop " << s.drop;
   line << " on " << s.sample_count << (s.full_set ? " (full set)" : " samples");
+  if (s.approximate) line << " of the switchable model";
   if (s.samples == 0 && s.phase != kPhaseStepBack) line << ", reused";
   return line.str();
 }

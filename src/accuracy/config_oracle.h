@@ -17,6 +17,7 @@ namespace qac {
 struct Evaluation {
   double metric = 0;
   std::vector<double> per_sample;
+  bool approximate = false;  // answered by screen() from an approximate model
 };
 
 class ConfigOracle {
@@ -35,6 +36,15 @@ class ConfigOracle {
   // Implementations may cache; callers should still avoid repeats.
   virtual Result<Evaluation> evaluate(const std::vector<int>& reverted,
                                       const std::vector<size_t>& samples) = 0;
+
+  // Like evaluate(), for answers that only choose what to evaluate next (ranking, screening):
+  // an implementation may answer from a cheaper approximate model (marking the result
+  // `approximate`), e.g. one model whose groups are switched per run instead of a new model
+  // per configuration. Never a substitute for a measurement that decides or is reported.
+  // Same REQUIRES as evaluate(); `samples` is a strict subset of the validation samples.
+  virtual Result<Evaluation> screen(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
+    return evaluate(reverted, samples);
+  }
 
   // Same for the FP32 model.
   virtual Result<Evaluation> evaluate_fp32(const std::vector<size_t>& samples) = 0;

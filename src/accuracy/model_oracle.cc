@@ -1,9 +1,11 @@
 #include "accuracy/model_oracle.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "accuracy/dataset_subset.h"
+#include "core/log.h"
 #include "onnx/model_io.h"
 #include "runtime/batching.h"
 
@@ -100,14 +102,12 @@ ReferenceSource ModelOracle::reference_for(const std::vector<size_t>& samples) {
   };
 }
 
-Result<Evaluation> ModelOracle::score(const Session& session, const std::vector<size_t>& samples,
-                                      const ReferenceSource& reference, const EvaluationOptions& options) {
+Result<Evaluation> ModelOracle::score(const Session& session, const Dataset& data, const ReferenceSource& reference,
+                                      const EvaluationOptions& options) {
   QAC_ASSIGN_OR_RETURN(auto metric, metric_());
-  std::unique_ptr<SubsetDataset> subset;
-  const Dataset* data = &view(samples, subset);
   EvaluationOptions eo = options;
   eo.batch_size = options_.batch_size;
-  QAC_ASSIGN_OR_RETURN(MetricValue v, qac::evaluate(session, reference, *data, *metric, eo));
+  QAC_ASSIGN_OR_RETURN(MetricValue v, qac::evaluate(session, reference, data, *metric, eo));
   Evaluation e;
   e.metric = v.value;
   e.per_sample = std::move(v.per_sample);
@@ -116,8 +116,18 @@ Result<Evaluation> ModelOracle::score(const Session& session, const std::vector<
 
 Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, const std::vector<size_t>& samples,
                                                const std::string& label) {
+  const auto start = std::chrono::steady_clock::now();
   QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), label));
-  return score(*session, samples, reference_for(samples));
+  const auto created = std::chrono::steady_clock::now();
+  std::unique_ptr<SubsetDataset> subset;
+  const Dataset& data = view(samples, subset);
+  QAC_ASSIGN_OR_RETURN(Evaluation e, score(*session, data, reference_for(samples)));
+  const auto scored = std::chrono::steady_clock::now();
+  real_cost_.create_seconds = std::chrono::duration<double>(created - start).count();
+  real_cost_.seconds_per_sample =
+      std::chrono::duration<double>(scored - created).count() / static_cast<double>(data.size());
+  has_real_cost_ = true;
+  return e;
 }
 
 Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
@@ -130,6 +140,62 @@ Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const
     full_set_results_[key] = e;
   }
   return e;
+}
+
+Result<Evaluation> ModelOracle::evaluate_switchable(const std::vector<int>& reverted,
+                                                    const std::vector<size_t>& samples) {
+  for (int g : reverted) {
+    if (g < 0 || static_cast<size_t>(g) >= groups_.size()) return Status::Internal("bad group id");
+  }
+  std::unique_ptr<SubsetDataset> subset;
+  const SwitchedDataset data = switchable_->feed(view(samples, subset), reverted);
+  QAC_ASSIGN_OR_RETURN(Evaluation e, score(switchable_->session(), data, reference_for(samples)));
+  samples_evaluated_ += data.size();
+  e.approximate = true;
+  return e;
+}
+
+Result<bool> ModelOracle::switchable_usable(const std::vector<size_t>& samples) {
+  if (switchable_state_ != SwitchableState::kUndecided) return switchable_state_ == SwitchableState::kOn;
+  switchable_state_ = SwitchableState::kOff;
+  const Evaluation* quantized = full_set_result({});
+  if (screening_model_ == ScreeningModel::kReal || options_.restore_mode != RestoreMode::kActivationsAndWeights ||
+      !has_real_cost_ || !quantized) {
+    return false;
+  }
+  const double create_ms = real_cost_.create_seconds * 1e3;
+  const double run_ms = real_cost_.seconds_per_sample * static_cast<double>(samples.size()) * 1e3;
+  if (screening_model_ == ScreeningModel::kAuto && !switchable_pays_off(real_cost_, samples.size())) {
+    QAC_LOG(kInfo) << "screening on real models: a session costs " << create_ms << " ms, running "
+                   << samples.size() << " samples " << run_ms << " ms";
+    return false;
+  }
+  Result<std::unique_ptr<SwitchableScreen>> screen =
+      SwitchableScreen::create(cm_, groups_, options_, deployed_session(options_));
+  if (!screen.ok()) {
+    QAC_LOG(kInfo) << "screening on real models: no switchable model (" << screen.status().to_string() << ")";
+    return false;
+  }
+  switchable_ = std::move(screen).value();
+  // The switchable model must reproduce the real fully quantized model on these samples.
+  QAC_ASSIGN_OR_RETURN(Evaluation check, evaluate_switchable({}, samples));
+  if (!agrees_with_real(check.per_sample, quantized->per_sample, samples)) {
+    QAC_LOG(kInfo) << "screening on real models: the switchable model's per-sample values differ from "
+                      "the quantized model's on the screening samples";
+    switchable_.reset();
+    return false;
+  }
+  QAC_LOG(kInfo) << "screening on one switchable model: a session costs " << create_ms << " ms, running "
+                 << samples.size() << " samples " << run_ms << " ms";
+  switchable_state_ = SwitchableState::kOn;
+  return true;
+}
+
+Result<Evaluation> ModelOracle::screen(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
+  if (samples.empty() || samples.size() >= validation_.size()) return evaluate(reverted, samples);
+  QAC_ASSIGN_OR_RETURN(bool usable, switchable_usable(samples));
+  if (!usable) return evaluate(reverted, samples);
+  return evaluate_switchable(reverted, samples);
 }
 
 const Evaluation* ModelOracle::full_set_result(const std::vector<int>& reverted) const {
@@ -154,7 +220,8 @@ Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples
   const ReferenceSource itself = [](size_t, size_t, const NamedTensors&, const std::vector<Tensor>& outputs) {
     return Result<std::vector<Tensor>>(outputs);
   };
-  QAC_ASSIGN_OR_RETURN(Evaluation e, score(*session, samples, itself, eo));
+  std::unique_ptr<SubsetDataset> subset;
+  QAC_ASSIGN_OR_RETURN(Evaluation e, score(*session, view(samples, subset), itself, eo));
   fp32_cache_[samples] = e;
   return e;
 }

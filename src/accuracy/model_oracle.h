@@ -17,6 +17,7 @@
 #include "accuracy/dataset_subset.h"
 #include "accuracy/evaluator.h"
 #include "accuracy/reference_outputs.h"
+#include "accuracy/switchable_screen.h"
 #include "qac/accuracy_control.h"
 #include "quant/groups.h"
 #include "quant/pipeline.h"
@@ -34,6 +35,17 @@ class ModelOracle : public ConfigOracle {
   size_t num_groups() const override { return groups_.size(); }
   size_t num_samples() const override { return validation_.size(); }
   Result<Evaluation> evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) override;
+  // Screening on a strict subset: on the switchable model (switchable_screen.h) when its
+  // session pays off (switchable_pays_off, from the cost of the latest real evaluation; see
+  // ScreeningModel) and it reproduces the real fully quantized model's per-sample values on the
+  // first screened samples (agrees_with_real); else evaluate(). Decided once, at the first
+  // screen, which needs the full-set evaluation of the fully quantized model first. Only for
+  // restore_mode activations_and_weights.
+  Result<Evaluation> screen(const std::vector<int>& reverted, const std::vector<size_t>& samples) override;
+  // kAuto: the switchable model when it pays off (the default); kSwitchable: whenever it is
+  // possible and agrees; kReal: never. REQUIRES: called before the first screen().
+  enum class ScreeningModel { kAuto, kSwitchable, kReal };
+  void set_screening_model(ScreeningModel model) { screening_model_ = model; }
   Result<Evaluation> evaluate_fp32(const std::vector<size_t>& samples) override;
   Result<double> output_nmse(const std::vector<int>& reverted, const std::vector<size_t>& samples) override;
   // Per group: the relative output noise its own quantizers add, measured in one pass of the
@@ -62,9 +74,12 @@ class ModelOracle : public ConfigOracle {
   // FP32 outputs of the batches of the view of `samples` (empty = all): cached, or computed.
   // The returned function refers to `samples`, which must outlive it.
   ReferenceSource reference_for(const std::vector<size_t>& samples);
-  // Runs `session` on the validation samples (empty = all) and scores it with a fresh metric.
-  Result<Evaluation> score(const Session& session, const std::vector<size_t>& samples,
-                           const ReferenceSource& reference, const EvaluationOptions& options = {});
+  // Runs `session` on `data` and scores it with a fresh metric.
+  Result<Evaluation> score(const Session& session, const Dataset& data, const ReferenceSource& reference,
+                           const EvaluationOptions& options = {});
+  // Decides (once) whether screens run on the switchable model; creates it if so.
+  Result<bool> switchable_usable(const std::vector<size_t>& samples);
+  Result<Evaluation> evaluate_switchable(const std::vector<int>& reverted, const std::vector<size_t>& samples);
   const CalibratedModel& cm_;
   std::vector<QuantizerGroup> groups_;
   const Dataset& validation_;
@@ -73,6 +88,12 @@ class ModelOracle : public ConfigOracle {
   size_t reference_budget_bytes_;
   std::unique_ptr<Session> fp32_;
   std::unique_ptr<ReferenceOutputs> reference_;  // FP32 outputs of every validation sample
+  ScreeningModel screening_model_ = ScreeningModel::kAuto;
+  enum class SwitchableState { kUndecided, kOn, kOff };
+  SwitchableState switchable_state_ = SwitchableState::kUndecided;
+  std::unique_ptr<SwitchableScreen> switchable_;
+  RealEvaluationCost real_cost_;  // of the latest evaluate_model()
+  bool has_real_cost_ = false;
   std::map<std::vector<size_t>, Evaluation> fp32_cache_;  // FP32 results are deterministic
   std::map<std::vector<int>, Evaluation> full_set_results_;  // by sorted reverted groups
   size_t samples_evaluated_ = 0;

@@ -73,7 +73,7 @@ std::vector<int> top_groups_by_sensitivity(const std::vector<double>& sensitivit
 Result<std::vector<GroupScore>> score_groups(SearchLedger& ledger, const std::vector<int>& base,
                                              const std::vector<int>& groups,
                                              const std::vector<size_t>& subset, RankingScore kind,
-                                             const char* phase) {
+                                             const char* phase, RankingEvaluation how) {
   std::vector<GroupScore> scores;
   scores.reserve(groups.size());
   for (int group : groups) {
@@ -82,7 +82,9 @@ Result<std::vector<GroupScore>> score_groups(SearchLedger& ledger, const std::ve
     GroupScore scored{group, 0, {}};
     if (kind == RankingScore::kSubsetMetric) {
       QAC_ASSIGN_OR_RETURN(Evaluation evaluation,
-                           ledger.evaluate(std::move(configuration), subset, phase));
+                           how == RankingEvaluation::kScreen
+                               ? ledger.screen(std::move(configuration), subset, phase)
+                               : ledger.evaluate(std::move(configuration), subset, phase));
       scored.score = evaluation.metric;
       scored.per_sample = std::move(evaluation.per_sample);
     } else {

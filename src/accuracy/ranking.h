@@ -51,12 +51,17 @@ struct GroupScore {
   std::vector<double> per_sample;  // kSubsetMetric: per-sample values on the subset (may be empty)
 };
 
+// How ranking evaluations are answered: measured on the real model (SearchLedger::evaluate),
+// or screened (SearchLedger::screen, possibly by an approximate model).
+enum class RankingEvaluation { kMeasure, kScreen };
+
 // Scores each of `groups` by evaluating base ∪ {group} on `subset` (empty = all samples).
-// Returns one score per group, in the order of `groups`.
+// Returns one score per group, in the order of `groups`. kNegativeNmse is always measured.
 Result<std::vector<GroupScore>> score_groups(SearchLedger& ledger, const std::vector<int>& base,
                                              const std::vector<int>& groups,
                                              const std::vector<size_t>& subset, RankingScore kind,
-                                             const char* phase);
+                                             const char* phase,
+                                             RankingEvaluation how = RankingEvaluation::kMeasure);
 
 // Group ids, best score first; ties -> higher `tie_priority[group]` (if given), then lower id.
 std::vector<int> order_best_first(const std::vector<GroupScore>& scores,

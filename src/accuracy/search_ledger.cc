@@ -91,23 +91,42 @@ Status SearchLedger::note_full_result(const std::vector<int>& reverted, double m
 
 Result<Evaluation> SearchLedger::evaluate(std::vector<int> reverted,
                                           const std::vector<size_t>& samples, const char* phase) {
+  return run_evaluation(std::move(reverted), samples, phase, /*screening=*/false);
+}
+
+Result<Evaluation> SearchLedger::screen(std::vector<int> reverted, const std::vector<size_t>& samples,
+                                        const char* phase) {
+  return run_evaluation(std::move(reverted), samples, phase, /*screening=*/true);
+}
+
+Result<Evaluation> SearchLedger::run_evaluation(std::vector<int> reverted, const std::vector<size_t>& samples,
+                                                const char* phase, bool screening) {
   QAC_RETURN_IF_ERROR(canonicalize(reverted));
   const size_t count = samples.empty() ? oracle_.num_samples() : samples.size();
+  const bool full_set = count == oracle_.num_samples();
+  screening = screening && !full_set;
+  std::map<MemoKey, Evaluation>& memo = screening ? screen_memo_ : evaluation_memo_;
   MemoKey key{reverted, samples};
   Evaluation evaluation;
   size_t ran = 0;
-  auto hit = evaluation_memo_.find(key);
-  if (memoize_ == Memoize::kYes && hit != evaluation_memo_.end()) {
+  auto hit = memo.find(key);
+  if (memoize_ == Memoize::kYes && hit != memo.end()) {
     evaluation = hit->second;
   } else {
-    QAC_ASSIGN_OR_RETURN(evaluation, oracle_.evaluate(reverted, samples));
+    if (screening) {
+      QAC_ASSIGN_OR_RETURN(evaluation, oracle_.screen(reverted, samples));
+    } else {
+      QAC_ASSIGN_OR_RETURN(evaluation, oracle_.evaluate(reverted, samples));
+      evaluation.approximate = false;
+    }
     QAC_RETURN_IF_ERROR(check_evaluation(evaluation, count, reverted));
     ran = count;
     ++evaluations_;
-    if (memoize_ == Memoize::kYes) evaluation_memo_.emplace(std::move(key), evaluation);
+    if (memoize_ == Memoize::kYes) memo.emplace(std::move(key), evaluation);
   }
   log_step(reverted, evaluation.metric, phase, ran, count);
-  if (count == oracle_.num_samples()) QAC_RETURN_IF_ERROR(note_full_result(reverted, evaluation.metric));
+  steps_.back().approximate = evaluation.approximate;
+  if (full_set) QAC_RETURN_IF_ERROR(note_full_result(reverted, evaluation.metric));
   return evaluation;
 }
 

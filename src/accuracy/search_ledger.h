@@ -48,6 +48,10 @@ class SearchLedger {
   Result<Evaluation> evaluate_full(std::vector<int> reverted, const char* phase) {
     return evaluate(std::move(reverted), {}, phase);
   }
+  // Like evaluate(), through ConfigOracle::screen() when `samples` is a strict subset (the
+  // answer may be approximate: it only chooses what to measure); full-set requests are
+  // measured by evaluate(). Screens and measurements are memoized apart.
+  Result<Evaluation> screen(std::vector<int> reverted, const std::vector<size_t>& samples, const char* phase);
   // Output NMSE of `reverted` on `samples`; logged with metric = -NMSE.
   Result<double> output_nmse(std::vector<int> reverted, const std::vector<size_t>& samples,
                              const char* phase);
@@ -73,6 +77,9 @@ class SearchLedger {
   void log_step(const std::vector<int>& reverted, double metric, const char* phase, size_t ran,
                 size_t sample_count);
   Status note_full_result(const std::vector<int>& reverted, double metric);
+  // evaluate() and screen(): `screening` routes strict subsets through ConfigOracle::screen().
+  Result<Evaluation> run_evaluation(std::vector<int> reverted, const std::vector<size_t>& samples,
+                                    const char* phase, bool screening);
 
   ConfigOracle& oracle_;
   SearchOptions options_;
@@ -86,6 +93,7 @@ class SearchLedger {
   bool has_best_ = false;
   std::vector<SearchStep> steps_;
   std::map<MemoKey, Evaluation> evaluation_memo_;
+  std::map<MemoKey, Evaluation> screen_memo_;
   std::map<MemoKey, double> nmse_memo_;
 };
 

@@ -152,7 +152,7 @@ Status QacSearch::rank_more(const std::vector<int>& groups, const char* phase) {
   const RankingScore score_kind =
       kind_ == MetricKind::kScores ? RankingScore::kNegativeNmse : RankingScore::kSubsetMetric;
   QAC_ASSIGN_OR_RETURN(std::vector<GroupScore> scores,
-                       score_groups(ledger_, {}, groups, subset_, score_kind, phase));
+                       score_groups(ledger_, {}, groups, subset_, score_kind, phase, RankingEvaluation::kScreen));
   const size_t subset_size = subset_.empty() ? ledger_.num_samples() : subset_.size();
   for (GroupScore& scored : scores) {
     if (kind_ == MetricKind::kPerSample && scored.per_sample.size() != subset_size) {
@@ -207,7 +207,7 @@ Result<double> QacSearch::subset_proxy(const std::vector<int>& configuration, co
     QAC_ASSIGN_OR_RETURN(double nmse, ledger_.output_nmse(configuration, subset_, phase));
     proxy = -nmse;
   } else {
-    QAC_ASSIGN_OR_RETURN(Evaluation evaluation, ledger_.evaluate(configuration, subset_, phase));
+    QAC_ASSIGN_OR_RETURN(Evaluation evaluation, ledger_.screen(configuration, subset_, phase));
     const size_t subset_size = subset_.empty() ? ledger_.num_samples() : subset_.size();
     if (evaluation.per_sample.size() != subset_size) {
       return Status::InvalidData("the metric returned no per-sample values on the ranking subset "

@@ -51,7 +51,10 @@
 //     re-quantized whatever else stays in float.
 // 10. Confirm the pruned configuration on the full set (when the prune removed anything).
 // 11. Predictions only choose what to measure: a configuration is reported within budget only
-//     from its full-set measurement.
+//     from its full-set measurement. Every subset evaluation (ranking, widening, screens,
+//     prune screens) goes through ConfigOracle::screen(), which may answer from an approximate
+//     model (ModelOracle: one switchable model instead of a session per configuration);
+//     every full-set evaluation is a measurement (ConfigOracle::evaluate()).
 // 12. Return the best full-set configuration seen (is_better_candidate): fewest reverted groups
 //     within budget, ties -> higher metric; if none is within budget, the highest metric.
 //

@@ -56,6 +56,7 @@ struct SearchStep {
   size_t samples = 0;       // samples this step ran through the oracle (0: reused or no run)
   size_t sample_count = 0;  // samples the metric covers
   bool full_set = false;    // the metric covers every validation sample
+  bool approximate = false; // answered by an approximate model (ConfigOracle::screen)
 };
 
 // A configuration measured on the full validation set.

@@ -11,51 +11,22 @@
 #include "quant/groups.h"
 #include "quant/pipeline.h"
 #include "runtime/session.h"
-#include "support/memory_dataset.h"
-#include "support/model_builder.h"
+#include "tiny_calibrated_models.h"
 
 namespace qac {
 namespace {
 
-using testing::MemoryDataset;
-using testing::ModelBuilder;
+using testing::calibrated;
+using testing::metric_named;
+using testing::tiny_mlp;
+using testing::tiny_samples;
 
-constexpr int64_t kSamples = 120, kFeatures = 8, kHidden = 16, kClasses = 5;
-
-// x [N,8] -> MatMul -> Add -> Relu -> MatMul -> Relu -> MatMul -> y [N,5]: three quantized
-// MatMuls, each a group of its own.
-onnx::ModelProto mlp() {
-  ModelBuilder b;
-  b.input("x", {-1, kFeatures}).output("y");
-  b.random_initializer("w1", {kFeatures, kHidden}, 3).random_initializer("b1", {kHidden}, 4, -0.1f, 0.1f);
-  b.random_initializer("w2", {kHidden, kHidden}, 5).random_initializer("w3", {kHidden, kClasses}, 6);
-  b.node("MatMul", {"x", "w1"}, {"m1"}, "matmul1");
-  b.node("Add", {"m1", "b1"}, {"a1"}, "add1");
-  b.node("Relu", {"a1"}, {"r1"}, "relu1");
-  b.node("MatMul", {"r1", "w2"}, {"m2"}, "matmul2");
-  b.node("Relu", {"m2"}, {"r2"}, "relu2");
-  b.node("MatMul", {"r2", "w3"}, {"y"}, "matmul3");
-  return b.build();
-}
-
-MemoryDataset samples(uint32_t seed) {
-  NamedTensors tensors;
-  tensors["x"] = testing::random_tensor({kSamples, kFeatures}, seed);
-  return MemoryDataset(std::move(tensors));
-}
-
-MetricFactory metric_named(const std::string& name) {
-  return [name]() { return make_metric(MetricSpec{name, "", 0}); };
-}
+constexpr int64_t kSamples = 120;
 
 class ModelOracleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto prepared = prepare(mlp(), options_, &report_);
-    ASSERT_TRUE(prepared.ok()) << prepared.status().to_string();
-    cm_ = std::move(prepared).value();
-    ASSERT_TRUE(calibrate(cm_, calibration_, options_, &report_).ok());
-    ASSERT_TRUE(parameterize(cm_, options_, &calibration_, &report_).ok());
+    cm_ = calibrated(tiny_mlp(), calibration_, options_);
     groups_ = build_groups(cm_.fp32, cm_.setup);
     ASSERT_GE(groups_.size(), 3u);
   }
@@ -74,9 +45,8 @@ class ModelOracleTest : public ::testing::Test {
   }
 
   AccuracyControlOptions options_;
-  QuantizationReport report_;
-  MemoryDataset calibration_ = samples(1);
-  MemoryDataset validation_ = samples(2);
+  testing::MemoryDataset calibration_ = tiny_samples({0, testing::kTinyFeatures}, kSamples, 1);
+  testing::MemoryDataset validation_ = tiny_samples({0, testing::kTinyFeatures}, kSamples, 2);
   CalibratedModel cm_;
   std::vector<QuantizerGroup> groups_;
 };
