@@ -27,7 +27,8 @@ namespace qac {
 
 class ModelOracle : public ConfigOracle {
  public:
-  // REQUIRES: `cm`, `validation` outlive the oracle; cm.params filled (parameterize()).
+  // REQUIRES: `cm`, `validation` outlive the oracle; cm.params filled (parameterize()), and
+  // not changed again after the first screen() (the switchable model is built from them).
   ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
               MetricFactory metric, const AccuracyControlOptions& options,
               size_t reference_budget_bytes = kDefaultReferenceBudgetBytes);

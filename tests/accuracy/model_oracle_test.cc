@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "accuracy/evaluator.h"
@@ -97,6 +98,20 @@ TEST_F(ModelOracleTest, Fp32ScoredAgainstItselfIsPerfect) {
   auto subset = oracle.evaluate_fp32({5, 9});
   ASSERT_TRUE(subset.ok());
   EXPECT_EQ(subset->per_sample, (std::vector<double>{1.0, 1.0}));
+}
+
+TEST_F(ModelOracleTest, SensitivityIsOneFiniteNonNegativeValuePerGroup) {
+  ModelOracle oracle(cm_, groups_, validation_, metric_named("agreement"), options_);
+  auto sensitivity = oracle.sensitivity();
+  ASSERT_TRUE(sensitivity.ok()) << sensitivity.status().to_string();
+  ASSERT_EQ(sensitivity->size(), groups_.size());
+  double total = 0;
+  for (double s : *sensitivity) {
+    EXPECT_TRUE(std::isfinite(s));
+    EXPECT_GE(s, 0.0);
+    total += s;
+  }
+  EXPECT_GT(total, 0.0);  // quantization adds noise somewhere
 }
 
 }  // namespace
