@@ -30,7 +30,7 @@ Result<MetricValue> evaluate(const Session& model, const ReferenceSource& refere
   const Labels* labels = data.labels() ? &*data.labels() : nullptr;
   Progress progress("evaluating " + metric.name(), n);
   Status status = run_batches(
-      model, data, n, batch, {},
+      model, data, n, batch, options.fetch,
       [&](size_t first, size_t count, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
         if (options.on_outputs) options.on_outputs(first, count, outputs);
         std::vector<Tensor> ref;

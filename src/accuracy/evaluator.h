@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "qac/dataset.h"
@@ -14,6 +15,8 @@ namespace qac {
 struct EvaluationOptions {
   size_t limit = 0;       // evaluate the first `limit` samples; 0 = all
   size_t batch_size = 0;  // 0 = automatic
+  // The model outputs handed to the metric, in this order; empty = all, in model order.
+  std::vector<std::string> fetch;
   // When set, sees the outputs of samples [first, first + count) of every batch, in sample
   // order, before they are scored (e.g. to keep them).
   std::function<void(size_t first, size_t count, const std::vector<Tensor>& outputs)> on_outputs;

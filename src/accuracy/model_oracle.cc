@@ -5,6 +5,7 @@
 #include <set>
 
 #include "accuracy/dataset_subset.h"
+#include "accuracy/sensitivity_probe.h"
 #include "core/log.h"
 #include "onnx/model_io.h"
 #include "runtime/batching.h"
@@ -27,47 +28,11 @@ std::vector<size_t> first_n(size_t n) {
   return v;
 }
 
-// Adds `names` as extra float outputs of `model` (those not already outputs).
-void expose(onnx::ModelProto& model, const std::vector<std::string>& names) {
-  std::set<std::string> have;
-  for (const auto& o : model.graph().output()) have.insert(o.name());
-  for (const auto& n : names) {
-    if (!have.insert(n).second) continue;
-    auto* vi = model.mutable_graph()->add_output();
-    vi->set_name(n);
-    vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto_DataType_FLOAT);
-  }
-}
-
+// sum (out - ref)^2 / sum ref^2 (1 when ref is all zero but out is not).
 struct ErrorSums {
   double err = 0, ref = 0;
   double relative() const { return ref > 0 ? err / ref : (err > 0 ? 1.0 : 0.0); }
 };
-
-void accumulate(ErrorSums& s, const Tensor& ref, const Tensor& got) {
-  const size_t n = ref.numel();
-  if (ref.dtype != DType::kFloat32 || got.dtype != DType::kFloat32 || got.numel() != n) return;
-  const float* a = ref.data<float>();
-  const float* b = got.data<float>();
-  // Four independent partial sums per quantity (lane = i mod 4), added up at the end.
-  constexpr size_t kLanes = 4;
-  double err[kLanes] = {}, energy[kLanes] = {};
-  size_t i = 0;
-  for (; i + kLanes <= n; i += kLanes) {
-    for (size_t lane = 0; lane < kLanes; ++lane) {
-      const double d = static_cast<double>(b[i + lane]) - a[i + lane];
-      err[lane] += d * d;
-      energy[lane] += static_cast<double>(a[i + lane]) * a[i + lane];
-    }
-  }
-  for (; i < n; ++i) {
-    const double d = static_cast<double>(b[i]) - a[i];
-    err[0] += d * d;
-    energy[0] += static_cast<double>(a[i]) * a[i];
-  }
-  s.err += (err[0] + err[1]) + (err[2] + err[3]);
-  s.ref += (energy[0] + energy[1]) + (energy[2] + energy[3]);
-}
 
 }  // namespace
 
@@ -163,34 +128,49 @@ Result<Evaluation> ModelOracle::evaluate_switchable(const std::vector<int>& reve
   }
   std::unique_ptr<SubsetDataset> subset;
   const SwitchedDataset data = switchable_->feed(view(samples, subset), reverted);
-  QAC_ASSIGN_OR_RETURN(Evaluation e, score(switchable_->session(), data, reference_for(samples)));
+  EvaluationOptions eo;
+  eo.fetch = switchable_->model_outputs();
+  QAC_ASSIGN_OR_RETURN(Evaluation e, score(switchable_->session(), data, reference_for(samples), eo));
   samples_evaluated_ += data.size();
   e.approximate = true;
   return e;
+}
+
+bool ModelOracle::switchable_worthwhile(size_t samples) const {
+  if (screening_model_ == ScreeningModel::kReal || options_.restore_mode != RestoreMode::kActivationsAndWeights ||
+      !has_real_cost_) {
+    return false;
+  }
+  return screening_model_ == ScreeningModel::kSwitchable || switchable_pays_off(real_cost_, samples);
+}
+
+bool ModelOracle::create_switchable(const std::vector<std::string>& extra_outputs) {
+  Result<std::unique_ptr<SwitchableScreen>> created =
+      SwitchableScreen::create(cm_, groups_, options_, deployed_session(options_), extra_outputs);
+  if (!created.ok()) {
+    QAC_LOG(kInfo) << "no switchable model: " << created.status().to_string();
+    switchable_state_ = SwitchableState::kOff;
+    return false;
+  }
+  switchable_ = std::move(created).value();
+  return true;
 }
 
 Result<bool> ModelOracle::switchable_usable(const std::vector<size_t>& samples) {
   if (switchable_state_ != SwitchableState::kUndecided) return switchable_state_ == SwitchableState::kOn;
   switchable_state_ = SwitchableState::kOff;
   const Evaluation* quantized = full_set_result({});
-  if (screening_model_ == ScreeningModel::kReal || options_.restore_mode != RestoreMode::kActivationsAndWeights ||
-      !has_real_cost_ || !quantized) {
-    return false;
-  }
   const double create_ms = real_cost_.create_seconds * 1e3;
   const double run_ms = real_cost_.seconds_per_sample * static_cast<double>(samples.size()) * 1e3;
-  if (screening_model_ == ScreeningModel::kAuto && !switchable_pays_off(real_cost_, samples.size())) {
-    QAC_LOG(kInfo) << "screening on real models: a session costs " << create_ms << " ms, running "
-                   << samples.size() << " samples " << run_ms << " ms";
+  if (!quantized || !switchable_worthwhile(samples.size())) {
+    if (has_real_cost_) {
+      QAC_LOG(kInfo) << "screening on real models: a session costs " << create_ms << " ms, running "
+                     << samples.size() << " samples " << run_ms << " ms";
+    }
+    switchable_.reset();
     return false;
   }
-  Result<std::unique_ptr<SwitchableScreen>> screen =
-      SwitchableScreen::create(cm_, groups_, options_, deployed_session(options_));
-  if (!screen.ok()) {
-    QAC_LOG(kInfo) << "screening on real models: no switchable model (" << screen.status().to_string() << ")";
-    return false;
-  }
-  switchable_ = std::move(screen).value();
+  if (!switchable_ && !create_switchable({})) return false;
   // The switchable model must reproduce the real fully quantized model on these samples.
   QAC_ASSIGN_OR_RETURN(Evaluation check, evaluate_switchable({}, samples));
   if (!agrees_with_real(check.per_sample, quantized->per_sample, samples)) {
@@ -251,7 +231,9 @@ Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const 
   QAC_RETURN_IF_ERROR(run_batches(*session, *data, data->size(), batch, {},
       [&](size_t first, size_t count, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
         QAC_ASSIGN_OR_RETURN(std::vector<Tensor> ref, reference(first, count, inputs, outputs));
-        for (size_t i = 0; i < ref.size() && i < outputs.size(); ++i) accumulate(sums, ref[i], outputs[i]);
+        for (size_t i = 0; i < ref.size() && i < outputs.size(); ++i) {
+          add_squared_error(ref[i], outputs[i], sums.err, sums.ref);
+        }
         return Status::Ok();
       }));
   samples_evaluated_ += data->size();
@@ -259,52 +241,39 @@ Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const 
 }
 
 Result<std::vector<double>> ModelOracle::sensitivity() {
-  // Tensors observed per group: its quantized inputs and its ops' first outputs.
-  std::map<std::string, int> node_index;
-  const auto& g = cm_.fp32.graph();
-  for (int i = 0; i < g.node_size(); ++i) node_index[g.node(i).name()] = i;
-  std::map<std::string, std::string> tensor_of_activation;
-  for (const auto& a : cm_.setup.activations) tensor_of_activation[a.id] = a.tensor;
-  std::vector<std::vector<std::string>> ins(groups_.size()), outs(groups_.size());
-  std::set<std::string> observed;
-  for (size_t k = 0; k < groups_.size(); ++k) {
-    for (const auto& id : groups_[k].activation_ids) {
-      if (auto it = tensor_of_activation.find(id); it != tensor_of_activation.end()) ins[k].push_back(it->second);
-    }
-    for (const auto& name : groups_[k].node_names) {
-      auto it = node_index.find(name);
-      if (it != node_index.end() && g.node(it->second).output_size() > 0) outs[k].push_back(g.node(it->second).output(0));
-    }
-    observed.insert(ins[k].begin(), ins[k].end());
-    observed.insert(outs[k].begin(), outs[k].end());
-  }
-  std::vector<std::string> names(observed.begin(), observed.end());
-  onnx::ModelProto fp = cm_.fp32;
-  QAC_ASSIGN_OR_RETURN(onnx::ModelProto q, model_for({}));
-  expose(fp, names);
-  expose(q, names);
-  QAC_ASSIGN_OR_RETURN(auto fs, Session::create(serialize(fp), deployed_session(options_), "FP32 probe"));
-  QAC_ASSIGN_OR_RETURN(auto qs, Session::create(serialize(q), deployed_session(options_), "quantized probe"));
+  SensitivityProbe probe(cm_, groups_);
+  const std::vector<std::string>& names = probe.tensors();
   const size_t n = std::min(kSensitivitySamples, validation_.size());
   SubsetDataset data(validation_, first_n(n));
-  std::map<std::string, ErrorSums> sums;
-  const size_t batch = options_.batch_size ? options_.batch_size : auto_batch_size(*qs, n);
-  QAC_RETURN_IF_ERROR(run_batches(*qs, data, n, batch, names,
-      [&](size_t, size_t, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
-        QAC_ASSIGN_OR_RETURN(std::vector<Tensor> ref, fs->run(inputs, names));
-        for (size_t i = 0; i < names.size(); ++i) accumulate(sums[names[i]], ref[i], outputs[i]);
-        return Status::Ok();
-      }));
-  samples_evaluated_ += n;
-  std::vector<double> result(groups_.size(), 0.0);
-  for (size_t k = 0; k < groups_.size(); ++k) {
-    double in_max = 0, out_mean = 0;
-    for (const auto& t : ins[k]) in_max = std::max(in_max, sums[t].relative());
-    for (const auto& t : outs[k]) out_mean += sums[t].relative();
-    if (!outs[k].empty()) out_mean /= static_cast<double>(outs[k].size());
-    result[k] = std::max(0.0, out_mean - in_max);
+  if (!switchable_ && switchable_worthwhile(n) && create_switchable(names)) {
+    // One session: the fully quantized configuration, and every group in float (= FP32).
+    std::vector<int> all(groups_.size());
+    for (size_t g = 0; g < all.size(); ++g) all[g] = static_cast<int>(g);
+    const Session& session = switchable_->session();
+    const size_t batch = options_.batch_size ? options_.batch_size : auto_batch_size(session, n);
+    QAC_RETURN_IF_ERROR(run_batches(session, switchable_->feed(data, {}), n, batch, names,
+        [&](size_t, size_t count, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+          QAC_ASSIGN_OR_RETURN(std::vector<Tensor> ref, session.run(switchable_->switched(inputs, count, all), names));
+          probe.add(ref, outputs);
+          return Status::Ok();
+        }));
+  } else {
+    onnx::ModelProto fp = cm_.fp32;
+    QAC_ASSIGN_OR_RETURN(onnx::ModelProto q, model_for({}));
+    expose_float_outputs(fp, names);
+    expose_float_outputs(q, names);
+    QAC_ASSIGN_OR_RETURN(auto fs, Session::create(serialize(fp), deployed_session(options_), "FP32 probe"));
+    QAC_ASSIGN_OR_RETURN(auto qs, Session::create(serialize(q), deployed_session(options_), "quantized probe"));
+    const size_t batch = options_.batch_size ? options_.batch_size : auto_batch_size(*qs, n);
+    QAC_RETURN_IF_ERROR(run_batches(*qs, data, n, batch, names,
+        [&](size_t, size_t, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+          QAC_ASSIGN_OR_RETURN(std::vector<Tensor> ref, fs->run(inputs, names));
+          probe.add(ref, outputs);
+          return Status::Ok();
+        }));
   }
-  return result;
+  samples_evaluated_ += n;
+  return probe.sensitivity();
 }
 
 }  // namespace qac

@@ -49,10 +49,11 @@ class ModelOracle : public ConfigOracle {
   void set_screening_model(ScreeningModel model) { screening_model_ = model; }
   Result<Evaluation> evaluate_fp32(const std::vector<size_t>& samples) override;
   Result<double> output_nmse(const std::vector<int>& reverted, const std::vector<size_t>& samples) override;
-  // Per group: the relative output noise its own quantizers add, measured in one pass of the
-  // FP32 and the fully quantized model over a few samples:
-  //   rel(t) = sum (t_int8 - t_fp32)^2 / sum t_fp32^2
-  //   sensitivity(g) = max(0, mean over g's op outputs rel(out) - max over g's inputs rel(in))
+  // Per group: the relative output noise its own quantizers add (sensitivity_probe.h), from
+  // the FP32 and the fully quantized model's intermediate tensors on the first few samples.
+  // When the switchable model pays off for them, one switchable session (with the probed
+  // tensors as extra outputs, kept for screening) runs both configurations; else two
+  // sessions, the emitted quantized model's and the FP32 model's, with the tensors exposed.
   Result<std::vector<double>> sensitivity() override;
   size_t samples_evaluated() const override { return samples_evaluated_; }
 
@@ -78,6 +79,11 @@ class ModelOracle : public ConfigOracle {
   // Runs `session` on `data` and scores it with a fresh metric.
   Result<Evaluation> score(const Session& session, const Dataset& data, const ReferenceSource& reference,
                            const EvaluationOptions& options = {});
+  // The switchable model is allowed (restore mode, ScreeningModel) and pays off for runs of
+  // `samples` samples.
+  bool switchable_worthwhile(size_t samples) const;
+  // Creates switchable_ with `extra_outputs` exposed; false (logged) when it cannot.
+  bool create_switchable(const std::vector<std::string>& extra_outputs);
   // Decides (once) whether screens run on the switchable model; creates it if so.
   Result<bool> switchable_usable(const std::vector<size_t>& samples);
   Result<Evaluation> evaluate_switchable(const std::vector<int>& reverted, const std::vector<size_t>& samples);

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "onnx/model_io.h"
+#include "accuracy/sensitivity_probe.h"
 #include "quant/switchable_emit.h"
 
 namespace qac {
@@ -11,18 +12,31 @@ namespace qac {
 Result<std::unique_ptr<SwitchableScreen>> SwitchableScreen::create(const CalibratedModel& cm,
                                                                    const std::vector<QuantizerGroup>& groups,
                                                                    const QuantizationOptions& options,
-                                                                   const SessionOptions& session_options) {
+                                                                   const SessionOptions& session_options,
+                                                                   const std::vector<std::string>& extra_outputs) {
   QAC_ASSIGN_OR_RETURN(SwitchableModel switchable, emit_switchable(cm, groups, options));
+  std::vector<std::string> model_outputs;
+  for (const auto& output : switchable.model.graph().output()) model_outputs.push_back(output.name());
+  expose_float_outputs(switchable.model, extra_outputs);
   QAC_ASSIGN_OR_RETURN(std::unique_ptr<Session> session,
                        Session::create(serialize(switchable.model), session_options, "switchable model"));
-  return std::unique_ptr<SwitchableScreen>(
-      new SwitchableScreen(std::move(session), std::move(switchable.switch_input), switchable.num_groups));
+  return std::unique_ptr<SwitchableScreen>(new SwitchableScreen(
+      std::move(session), std::move(switchable.switch_input), switchable.num_groups, std::move(model_outputs)));
+}
+
+std::vector<bool> SwitchableScreen::in_float(const std::vector<int>& reverted) const {
+  std::vector<bool> flags(num_groups_, false);
+  for (int g : reverted) flags[static_cast<size_t>(g)] = true;
+  return flags;
 }
 
 SwitchedDataset SwitchableScreen::feed(const Dataset& data, const std::vector<int>& reverted) const {
-  std::vector<bool> in_float(num_groups_, false);
-  for (int g : reverted) in_float[static_cast<size_t>(g)] = true;
-  return SwitchedDataset(data, switch_input_, std::move(in_float));
+  return SwitchedDataset(data, switch_input_, in_float(reverted));
+}
+
+NamedTensors SwitchableScreen::switched(NamedTensors inputs, size_t rows, const std::vector<int>& reverted) const {
+  inputs[switch_input_] = switch_tensor(rows, in_float(reverted));
+  return inputs;
 }
 
 bool switchable_pays_off(const RealEvaluationCost& cost, size_t screen_samples) {

@@ -20,24 +20,36 @@ namespace qac {
 
 class SwitchableScreen {
  public:
-  // Emits the switchable model of `cm` and creates its session with `session_options`.
+  // Emits the switchable model of `cm`, adds `extra_outputs` (float tensors of the model, e.g.
+  // the sensitivity probe's) as graph outputs, and creates its session with `session_options`.
   // Errors: Unsupported when the model cannot be switched per group; ONNX Runtime errors.
   static Result<std::unique_ptr<SwitchableScreen>> create(const CalibratedModel& cm,
                                                           const std::vector<QuantizerGroup>& groups,
                                                           const QuantizationOptions& options,
-                                                          const SessionOptions& session_options);
+                                                          const SessionOptions& session_options,
+                                                          const std::vector<std::string>& extra_outputs = {});
 
   const Session& session() const { return *session_; }
+  // The outputs of the model itself (without the extra ones), in model order: fetch these to
+  // score it.
+  const std::vector<std::string>& model_outputs() const { return model_outputs_; }
+  size_t num_groups() const { return num_groups_; }
   // `data` fed to the session with the groups in `reverted` in float, all others quantized.
-  // REQUIRES: every id < number of groups; `data` outlives the view.
+  // REQUIRES: every id < num_groups(); `data` outlives the view.
   SwitchedDataset feed(const Dataset& data, const std::vector<int>& reverted) const;
+  // `inputs` (one batch of `rows` samples fed through feed()) switched to `reverted` instead.
+  NamedTensors switched(NamedTensors inputs, size_t rows, const std::vector<int>& reverted) const;
 
  private:
-  SwitchableScreen(std::unique_ptr<Session> session, std::string switch_input, size_t num_groups)
-      : session_(std::move(session)), switch_input_(std::move(switch_input)), num_groups_(num_groups) {}
+  SwitchableScreen(std::unique_ptr<Session> session, std::string switch_input, size_t num_groups,
+                   std::vector<std::string> model_outputs)
+      : session_(std::move(session)), switch_input_(std::move(switch_input)), num_groups_(num_groups),
+        model_outputs_(std::move(model_outputs)) {}
+  std::vector<bool> in_float(const std::vector<int>& reverted) const;
   std::unique_ptr<Session> session_;
   std::string switch_input_;
   size_t num_groups_;
+  std::vector<std::string> model_outputs_;
 };
 
 // What one real evaluation cost: creating its session, and running it per sample.

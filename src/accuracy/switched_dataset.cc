@@ -2,6 +2,15 @@
 
 namespace qac {
 
+Tensor switch_tensor(size_t rows, const std::vector<bool>& in_float) {
+  const size_t groups = in_float.size();
+  Tensor switches(DType::kBool, {static_cast<int64_t>(rows), static_cast<int64_t>(groups)});
+  for (size_t row = 0; row < rows; ++row) {
+    for (size_t g = 0; g < groups; ++g) switches.bytes[row * groups + g] = in_float[g] ? 1 : 0;
+  }
+  return switches;
+}
+
 SwitchedDataset::SwitchedDataset(const Dataset& base, std::string switch_input, std::vector<bool> in_float)
     : base_(base), switch_input_(std::move(switch_input)), in_float_(std::move(in_float)) {}
 
@@ -20,12 +29,7 @@ Result<std::pair<DType, std::vector<int64_t>>> SwitchedDataset::input_spec(const
 
 Result<NamedTensors> SwitchedDataset::read(size_t begin, size_t count) const {
   QAC_ASSIGN_OR_RETURN(NamedTensors tensors, base_.read(begin, count));
-  const size_t groups = in_float_.size();
-  Tensor switches(DType::kBool, {static_cast<int64_t>(count), static_cast<int64_t>(groups)});
-  for (size_t row = 0; row < count; ++row) {
-    for (size_t g = 0; g < groups; ++g) switches.bytes[row * groups + g] = in_float_[g] ? 1 : 0;
-  }
-  tensors[switch_input_] = std::move(switches);
+  tensors[switch_input_] = switch_tensor(count, in_float_);
   return tensors;
 }
 

@@ -10,6 +10,9 @@
 
 namespace qac {
 
+// The switch tensor [rows, in_float.size()], every row equal to `in_float`.
+Tensor switch_tensor(size_t rows, const std::vector<bool>& in_float);
+
 class SwitchedDataset : public Dataset {
  public:
   // REQUIRES: `base` outlives this view and has no input named `switch_input`.

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -112,6 +113,28 @@ TEST_F(ModelOracleTest, SensitivityIsOneFiniteNonNegativeValuePerGroup) {
     total += s;
   }
   EXPECT_GT(total, 0.0);  // quantization adds noise somewhere
+}
+
+TEST_F(ModelOracleTest, SensitivityOnTheSwitchableModelMatchesTheTwoModelProbe) {
+  ModelOracle switchable(cm_, groups_, validation_, metric_named("agreement"), options_);
+  switchable.set_screening_model(ModelOracle::ScreeningModel::kSwitchable);
+  ModelOracle real(cm_, groups_, validation_, metric_named("agreement"), options_);
+  real.set_screening_model(ModelOracle::ScreeningModel::kReal);
+  for (ModelOracle* oracle : {&switchable, &real}) {
+    ASSERT_TRUE(oracle->evaluate_fp32({}).ok());
+    ASSERT_TRUE(oracle->evaluate({}, {}).ok());  // what the searches do before the probe
+  }
+  auto a = switchable.sensitivity();
+  auto b = real.sensitivity();
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a->size(), b->size());
+  for (size_t g = 0; g < a->size(); ++g) {
+    EXPECT_NEAR((*a)[g], (*b)[g], 1e-3 * std::max((*a)[g], (*b)[g]) + 1e-12) << "group " << g;
+  }
+  // The probe's session then screens.
+  auto screened = switchable.screen({1}, {0, 5, 7});
+  ASSERT_TRUE(screened.ok()) << screened.status().to_string();
+  EXPECT_TRUE(screened->approximate);
 }
 
 }  // namespace
