@@ -10,7 +10,12 @@ namespace qac::cli {
 namespace fs = std::filesystem;
 namespace {
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string quoted(const fs::path& p) {
+  std::string text = p.string();
+  text.insert(text.begin(), '\'');
+  text.push_back('\'');
+  return text;
+}
 
 // Writes `text` to a temporary file next to `path` and renames it over `path`.
 Status write_text_atomically(const fs::path& path, const std::string& text) {
