@@ -1,6 +1,8 @@
 #include "quant/observer_graph.h"
 
 #include <algorithm>
+#include <unordered_map>
+#include <utility>
 
 #include "graph/graph_edit.h"
 #include "runtime/observer_ops.h"
@@ -22,6 +24,33 @@ void declare_output(onnx::GraphProto& g, const std::string& name, int32_t elem_t
   onnx::ValueInfoProto& out = *g.add_output();
   out.set_name(name);
   out.mutable_type()->mutable_tensor_type()->set_elem_type(elem_type);
+}
+
+// ONNX Runtime's default execution order is a depth-first walk back from the graph's leaf nodes
+// (nodes whose outputs nothing reads), started from the leaf with the highest node index.
+// Observers are leaves and come after the model's own nodes. Listed in reverse topological order
+// of the tensors they read, the walk reaches the first observed tensor first, and each observer
+// runs as soon as its tensor exists, so that tensor's buffer is freed as early as in the plain
+// model; in any other order observed tensors stay alive until their observer's turn near the end
+// of the run (on PP-OCRv4 rec: 3.5x the peak memory and a slower pass, see bench/calibration.md).
+// A tensor no node produces (a graph input) counts as first. Stable: ties keep their order.
+void order_observers_for_early_execution(onnx::GraphProto& fragment, const onnx::GraphProto& graph) {
+  std::unordered_map<std::string, int> producer;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    for (const std::string& out : graph.node(i).output()) producer.emplace(out, i);
+  }
+  std::vector<std::pair<int, int>> order;  // (producer position, node index in the fragment)
+  order.reserve(static_cast<size_t>(fragment.node_size()));
+  for (int i = 0; i < fragment.node_size(); ++i) {
+    const auto it = producer.find(fragment.node(i).input(0));
+    order.emplace_back(it == producer.end() ? -1 : it->second, i);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto& a, const auto& b) { return a.first > b.first; });
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> sorted;
+  sorted.Reserve(fragment.node_size());
+  for (const auto& [position, index] : order) *sorted.Add() = std::move(*fragment.mutable_node(index));
+  fragment.mutable_node()->Swap(&sorted);
 }
 
 }  // namespace
@@ -74,6 +103,7 @@ onnx::ModelProto observer_fragment(const onnx::GraphProto& graph,
     }
     outputs.push_back(std::move(o));
   }
+  order_observers_for_early_execution(g, graph);
   return fragment;
 }
 

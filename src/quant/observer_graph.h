@@ -36,7 +36,9 @@ struct ObserverOutputs {
 // The observers of `specs` as a ModelProto fragment holding only the added nodes, graph outputs
 // and the observer domain's opset import: parsed after a serialized model (protobuf appends
 // repeated fields of concatenated messages), it extends that model without copying it.
-// Names of added values and nodes are unused in `graph`.
+// Names of added values and nodes are unused in `graph`. The nodes are listed in reverse
+// topological order of the tensors they read (`graph`'s node order), the order in which ONNX
+// Runtime's scheduler runs each observer right after its tensor is produced.
 onnx::ModelProto observer_fragment(const onnx::GraphProto& graph,
                                    const std::vector<ObserverSpec>& specs,
                                    std::vector<ObserverOutputs>& outputs);

@@ -333,16 +333,11 @@ Result<std::map<std::string, TensorStats>> collect_statistics(const onnx::ModelP
                              : std::max<unsigned>(1, std::thread::hardware_concurrency());
   Progress progress("statistics", num_samples);
   size_t last_batch_bytes = 0;
-  // A batch's outputs are released only once the next batch's exist: the allocator then
-  // recycles their memory instead of returning the top of the heap to the OS and faulting
-  // fresh pages in for every batch (measured: as costly as the FP32 pass on a small CNN).
-  std::vector<Tensor> previous_outputs;
   auto on_batch = [&](size_t /*first*/, size_t count, const NamedTensors& /*inputs*/,
                       std::vector<Tensor>& outputs) -> Status {
     QAC_RETURN_IF_ERROR(accumulate_batch(stats, host_fetch, outputs, count, threads));
     QAC_RETURN_IF_ERROR(add_observer_outputs(stats, observers, outputs, host_fetch.size(), count));
     last_batch_bytes = batch_bytes(outputs) / count;
-    previous_outputs = std::move(outputs);
     progress.advance(count);
     return Status::Ok();
   };

@@ -71,21 +71,24 @@ Status run_batches(const Session& session, const Dataset& data, size_t num_sampl
     batch_size = auto_batch_size(session, num_samples);
   }
   const size_t end = first_sample + num_samples;
+  // Kept across batches: each batch's outputs are written into the previous batch's storage
+  // (unless the handler moved it out).
+  RunOutputs run_outputs;
+  std::vector<Tensor>& outputs = run_outputs.tensors;
   for (size_t first = first_sample; first < end; first += batch_size) {
     const size_t count = std::min(batch_size, end - first);
     QAC_ASSIGN_OR_RETURN(NamedTensors inputs, data.read(first, count));
-    std::vector<Tensor> outputs;
     if (fixed > 0 && count < fixed) {
       NamedTensors padded;
       for (const auto& [name, t] : inputs) padded.emplace(name, pad_rows(t, count, fixed));
-      QAC_ASSIGN_OR_RETURN(outputs, session.run(padded, fetch));
+      QAC_RETURN_IF_ERROR(session.run_into(padded, fetch, run_outputs));
       for (Tensor& out : outputs) {
         if (!out.shape.empty() && out.shape[0] == static_cast<int64_t>(fixed)) {
           out = out.slice_rows(0, static_cast<int64_t>(count));
         }
       }
     } else {
-      QAC_ASSIGN_OR_RETURN(outputs, session.run(inputs, fetch));
+      QAC_RETURN_IF_ERROR(session.run_into(inputs, fetch, run_outputs));
     }
     QAC_RETURN_IF_ERROR(on_batch(first, count, inputs, outputs));
   }

@@ -3,6 +3,7 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "runtime/observer_kernels.h"
 
@@ -118,6 +119,14 @@ Result<std::unique_ptr<Session>> Session::create(const std::string& model_bytes,
 
 Result<std::vector<Tensor>> Session::run(const NamedTensors& feeds,
                                          const std::vector<std::string>& fetch) const {
+  RunOutputs outputs;
+  outputs.bind = false;
+  QAC_RETURN_IF_ERROR(run_into(feeds, fetch, outputs));
+  return std::move(outputs.tensors);
+}
+
+Status Session::run_into(const NamedTensors& feeds, const std::vector<std::string>& fetch,
+                         RunOutputs& outputs) const {
   const std::vector<std::string>& names = fetch.empty() ? impl_->output_names : fetch;
   if (feeds.size() != inputs_.size()) {
     return Status::InvalidData(label_ + " has " + std::to_string(inputs_.size()) +
@@ -126,6 +135,7 @@ Result<std::vector<Tensor>> Session::run(const NamedTensors& feeds,
   Ort::MemoryInfo mem = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
   std::vector<Ort::Value> values;
   std::vector<const char*> in_names;
+  std::vector<std::vector<int64_t>> feed_shapes;
   values.reserve(inputs_.size());
   for (const ValueSpec& spec : inputs_) {
     auto it = feeds.find(spec.name);
@@ -149,30 +159,70 @@ Result<std::vector<Tensor>> Session::run(const NamedTensors& feeds,
     values.push_back(Ort::Value::CreateTensor(mem, const_cast<uint8_t*>(t.bytes.data()), t.bytes.size(),
                                               t.shape.data(), t.shape.size(), to_ort(t.dtype)));
     in_names.push_back(spec.name.c_str());
+    feed_shapes.push_back(t.shape);
   }
   std::vector<const char*> out_names;
   for (const std::string& n : names) out_names.push_back(n.c_str());
-  std::vector<Ort::Value> outs;
-  try {
-    outs = impl_->session->Run(Ort::RunOptions{nullptr}, in_names.data(), values.data(), values.size(),
-                               out_names.data(), out_names.size());
-  } catch (const Ort::Exception& e) {
-    return Status::RuntimeError("running " + label_ + ": " + e.what());
+
+  // Outputs ONNX Runtime may write in place: same feed shapes as last time, same tensor size.
+  std::vector<Tensor>& tensors = outputs.tensors;
+  const bool may_bind = outputs.bind && feed_shapes == outputs.feed_shapes && tensors.size() == names.size();
+  auto make_outputs = [&](bool bind, std::vector<bool>& bound) {
+    std::vector<Ort::Value> outs;
+    outs.reserve(names.size());
+    bound.assign(names.size(), false);
+    for (size_t i = 0; i < names.size(); ++i) {
+      // bind implies one tensor per name. A fetched model input is returned as the fed value,
+      // not written into a buffer given for it.
+      Tensor* t = bind && !feeds.count(names[i]) ? &tensors[i] : nullptr;
+      if (t && !t->bytes.empty() && t->bytes.size() == t->numel() * dtype_size(t->dtype)) {
+        outs.push_back(Ort::Value::CreateTensor(mem, t->bytes.data(), t->bytes.size(), t->shape.data(),
+                                                t->shape.size(), to_ort(t->dtype)));
+        bound[i] = true;
+      } else {
+        outs.emplace_back(nullptr);
+      }
+    }
+    return outs;
+  };
+  auto run_once = [&](std::vector<Ort::Value>& outs, bool quiet) -> std::optional<std::string> {
+    try {
+      // A run with bound outputs that fails is repeated unbound: ONNX Runtime need not log it.
+      Ort::RunOptions run_options;
+      if (quiet) run_options.SetRunLogSeverityLevel(ORT_LOGGING_LEVEL_FATAL);
+      impl_->session->Run(run_options, in_names.data(), values.data(), values.size(),
+                          out_names.data(), outs.data(), outs.size());
+    } catch (const Ort::Exception& e) {
+      return std::string(e.what());
+    }
+    return std::nullopt;
+  };
+  std::vector<bool> bound;
+  std::vector<Ort::Value> outs = make_outputs(may_bind, bound);
+  const bool any_bound = std::find(bound.begin(), bound.end(), true) != bound.end();
+  std::optional<std::string> error = run_once(outs, any_bound);
+  if (error && any_bound) {
+    outputs.bind = false;  // an output's shape changed with the data: run again unbound
+    outs = make_outputs(false, bound);
+    error = run_once(outs, false);
   }
-  std::vector<Tensor> result;
-  result.reserve(outs.size());
+  outputs.feed_shapes.clear();
+  if (error) return Status::RuntimeError("running " + label_ + ": " + *error);
+  tensors.resize(outs.size());
   for (size_t i = 0; i < outs.size(); ++i) {
     if (!outs[i].IsTensor()) return Status::Unsupported("output '" + names[i] + "' is not a tensor");
+    Tensor& t = tensors[i];
+    const void* written = outs[i].GetTensorRawData();
+    if (bound[i] && written == static_cast<const void*>(t.bytes.data())) continue;  // in place
     auto info = outs[i].GetTensorTypeAndShapeInfo();
-    Tensor t;
     QAC_ASSIGN_OR_RETURN(t.dtype, from_ort(info.GetElementType(), "output '" + names[i] + "'"));
     t.shape = info.GetShape();
     const size_t nbytes = info.GetElementCount() * dtype_size(t.dtype);
-    const uint8_t* src = static_cast<const uint8_t*>(outs[i].GetTensorRawData());
-    t.bytes.assign(src, src + nbytes);
-    result.push_back(std::move(t));
+    const uint8_t* src = static_cast<const uint8_t*>(written);
+    t.bytes.assign(src, src + nbytes);  // keeps the vector's capacity when it suffices
   }
-  return result;
+  outputs.feed_shapes = std::move(feed_shapes);
+  return Status::Ok();
 }
 
 }  // namespace qac

@@ -33,6 +33,13 @@ struct ValueSpec {
   std::vector<int64_t> shape;  // -1 for symbolic dimensions
 };
 
+// Outputs kept from one run to the next (Session::run_into).
+struct RunOutputs {
+  std::vector<Tensor> tensors;                    // in fetch order
+  std::vector<std::vector<int64_t>> feed_shapes;  // of the run that filled `tensors`
+  bool bind = true;                               // write outputs in place when shapes repeat
+};
+
 class Session {
  public:
   ~Session();
@@ -52,6 +59,17 @@ class Session {
   // `fetch` lists the outputs to return, in order; empty = all model outputs.
   Result<std::vector<Tensor>> run(const NamedTensors& feeds,
                                   const std::vector<std::string>& fetch = {}) const;
+
+  // As run(), into `outputs`, for a caller that runs batch after batch. When the feeds have the
+  // shapes of the run that filled `outputs` and a fetched tensor still has its shape and size,
+  // ONNX Runtime writes that output straight into the tensor's storage; other outputs are
+  // copied into it, reusing its capacity. Large outputs otherwise cost a fresh allocation (and
+  // page faults on it) plus a copy per batch, which on a model with big activations costs more
+  // than running it. An output ONNX Runtime cannot write in place (its shape depends on the
+  // data) makes this run repeat unbound and turns binding off for `outputs`.
+  // On error `outputs.tensors` holds unspecified tensors.
+  Status run_into(const NamedTensors& feeds, const std::vector<std::string>& fetch,
+                  RunOutputs& outputs) const;
 
  private:
   Session();

@@ -231,5 +231,24 @@ TEST(StatisticsObserversTest, KernelOutputsHaveTheDocumentedShapes) {
   EXPECT_EQ((*out)[1].data<int64_t>()[1], 0);
 }
 
+// Observers are listed in reverse topological order of the tensors they read (the order in which
+// ONNX Runtime runs each right after its tensor's producer); a graph input counts as first.
+TEST(StatisticsObserversTest, ObserversAreListedLatestTensorFirst) {
+  const onnx::ModelProto model = observed_model();
+  std::vector<ObserverSpec> specs(5);
+  const std::vector<std::string> tensors = {"x", "c", "t", "r", "n"};  // producers: -, 0, 2, 1, 4
+  for (size_t i = 0; i < tensors.size(); ++i) specs[i].tensor = tensors[i];
+  specs[1].channel_sum_axis = 1;  // two observers of "c": they stay together, in their order
+  std::vector<ObserverOutputs> outputs;
+  const onnx::ModelProto fragment = observer_fragment(model.graph(), specs, outputs);
+  std::vector<std::string> order;
+  for (const onnx::NodeProto& node : fragment.graph().node()) order.push_back(node.input(0) + ":" + node.op_type());
+  EXPECT_EQ(order, (std::vector<std::string>{"n:RowRange", "t:RowRange", "r:RowRange", "c:RowRange",
+                                             "c:ChannelSum", "x:RowRange"}));
+  // The outputs keep the order of `specs`.
+  ASSERT_EQ(outputs.size(), tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) EXPECT_EQ(outputs[i].tensor, tensors[i]);
+}
+
 }  // namespace
 }  // namespace qac
