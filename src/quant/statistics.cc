@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "core/cpu_count.h"
 #include "core/log.h"
 #include "core/progress.h"
 #include "onnx/graph_walk.h"
@@ -330,7 +331,7 @@ Result<std::map<std::string, TensorStats>> collect_statistics(const onnx::ModelP
   // As many threads as ONNX Runtime uses: the cores are idle between runs.
   const size_t threads = options.intra_op_threads > 0
                              ? static_cast<size_t>(options.intra_op_threads)
-                             : std::max<unsigned>(1, std::thread::hardware_concurrency());
+                             : available_cpus();
   Progress progress("statistics", num_samples);
   size_t last_batch_bytes = 0;
   auto on_batch = [&](size_t /*first*/, size_t count, const NamedTensors& /*inputs*/,

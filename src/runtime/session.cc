@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 
+#include "core/cpu_count.h"
 #include "runtime/observer_kernels.h"
 
 namespace qac {
@@ -90,7 +91,9 @@ Result<std::unique_ptr<Session>> Session::create(const std::string& model_bytes,
   try {
     Ort::SessionOptions so;
     so.SetGraphOptimizationLevel(to_ort(options.optimization));
-    if (options.intra_op_threads > 0) so.SetIntraOpNumThreads(options.intra_op_threads);
+    // 0 = every CPU the process may use (ONNX Runtime's own default can be fewer).
+    so.SetIntraOpNumThreads(options.intra_op_threads > 0 ? options.intra_op_threads
+                                                         : static_cast<int>(available_cpus()));
     so.SetInterOpNumThreads(std::max(1, options.inter_op_threads));
     so.SetExecutionMode(ORT_SEQUENTIAL);
     if (!options.allow_spinning) so.AddConfigEntry("session.intra_op.allow_spinning", "0");

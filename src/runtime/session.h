@@ -20,7 +20,7 @@ enum class OptimizationLevel {
 
 struct SessionOptions {
   OptimizationLevel optimization = OptimizationLevel::kAll;
-  int intra_op_threads = 0;  // 0 = ONNX Runtime's default (one per core)
+  int intra_op_threads = 0;  // 0 = one per CPU the process may use (core/cpu_count.h)
   int inter_op_threads = 1;
   // Let idle worker threads spin between runs. Off for passes whose host code runs between
   // batches (statistics), where spinning threads would compete with it for the cores.
