@@ -250,22 +250,9 @@ Result<std::vector<double>> ModelOracle::sensitivity() {
   const std::vector<std::string>& names = probe.tensors();
   const size_t n = std::min(kSensitivitySamples, validation_.size());
   SubsetDataset data(validation_, first_n(n));
-  // Runs `session` over the n samples of `feed`: one sample first to size the batches by
-  // kProbeBatchBytes (unless the user or the model fixes the batch), then the rest.
+  // Each batch fetches the probed tensors of two configurations: half the budget for each.
   auto run_probe = [&](const Session& session, const Dataset& feed, const BatchHandler& on_batch) -> Status {
-    if (n == 0) return Status::Ok();
-    size_t batch = options_.batch_size, done = 0;
-    if (batch == 0 && fixed_batch_size(session) == 0) {
-      size_t sample_bytes = 0;
-      QAC_RETURN_IF_ERROR(run_batches(session, feed, 1, 1, names,
-          [&](size_t first, size_t count, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
-            for (const Tensor& t : outputs) sample_bytes += t.byte_size();
-            return on_batch(first, count, inputs, outputs);
-          }));
-      done = 1;
-      batch = std::clamp<size_t>(kProbeBatchBytes / std::max<size_t>(2 * sample_bytes, 1), 1, kDefaultBatchSize);
-    }
-    return run_batches(session, feed, n - done, batch, names, on_batch, done);
+    return run_batches_within_bytes(session, feed, n, options_.batch_size, kProbeBatchBytes / 2, names, on_batch);
   };
   RunOutputs ref;  // kept across batches: the reference outputs reuse their storage
   if (!switchable_ && switchable_worthwhile(n) && create_switchable(names)) {

@@ -168,7 +168,7 @@ TensorStatsConfig config_for(const std::string& name, const StatisticsRequest& r
 }
 
 // Bytes of outputs [0, n) (all when n exceeds their number).
-size_t batch_bytes(const std::vector<Tensor>& outputs, size_t n = SIZE_MAX) {
+size_t batch_bytes(const std::vector<Tensor>& outputs, size_t n) {
   size_t total = 0;
   for (size_t i = 0; i < outputs.size() && i < n; ++i) total += outputs[i].byte_size();
   return total;
@@ -333,29 +333,21 @@ Result<std::map<std::string, TensorStats>> collect_statistics(const onnx::ModelP
                              ? static_cast<size_t>(options.intra_op_threads)
                              : available_cpus();
   Progress progress("statistics", num_samples);
-  size_t last_batch_bytes = 0;
   auto on_batch = [&](size_t /*first*/, size_t count, const NamedTensors& /*inputs*/,
                       std::vector<Tensor>& outputs) -> Status {
     QAC_RETURN_IF_ERROR(accumulate_batch(stats, host_fetch, outputs, count, threads));
     QAC_RETURN_IF_ERROR(add_observer_outputs(stats, observers, outputs, host_fetch.size(), count));
-    last_batch_bytes = batch_bytes(outputs) / count;
     progress.advance(count);
     return Status::Ok();
   };
-  size_t done = 0;
-  if (batch_size == 0 && fixed_batch_size(*session) == 0) {
-    // Probe with one sample, then size batches by the bytes a sample's outputs take.
-    QAC_RETURN_IF_ERROR(run_batches(*session, data, 1, 1, fetch, on_batch));
-    done = 1;
-    batch_size = std::clamp<size_t>(kStatisticsBatchBytesBudget / std::max<size_t>(last_batch_bytes, 1),
-                                    1, kDefaultBatchSize);
-  }
-  const size_t used_batch = fixed_batch_size(*session) ? fixed_batch_size(*session) : batch_size;
-  QAC_LOG(kInfo) << "statistics: " << stats.size() << " tensors (" << in_graph.size()
-                 << " summarized in the graph) over " << num_samples << " samples, batch size "
-                 << used_batch;
-  if (info) *info = StatisticsInfo{in_graph.size(), host_fetch.size(), used_batch};
-  QAC_RETURN_IF_ERROR(run_batches(*session, data, num_samples - done, batch_size, fetch, on_batch, done));
+  QAC_RETURN_IF_ERROR(run_batches_within_bytes(*session, data, num_samples, batch_size,
+                                               kStatisticsBatchBytesBudget, fetch, on_batch,
+                                               [&](size_t used_batch) {
+    QAC_LOG(kInfo) << "statistics: " << stats.size() << " tensors (" << in_graph.size()
+                   << " summarized in the graph) over " << num_samples << " samples, batch size "
+                   << used_batch;
+    if (info) *info = StatisticsInfo{in_graph.size(), host_fetch.size(), used_batch};
+  }));
   progress.finish();
   return stats;
 }

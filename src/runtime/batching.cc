@@ -95,4 +95,24 @@ Status run_batches(const Session& session, const Dataset& data, size_t num_sampl
   return Status::Ok();
 }
 
+Status run_batches_within_bytes(const Session& session, const Dataset& data, size_t num_samples,
+                                size_t batch_size, size_t batch_bytes,
+                                const std::vector<std::string>& fetch, const BatchHandler& on_batch,
+                                const std::function<void(size_t batch)>& on_sized) {
+  const size_t fixed = fixed_batch_size(session);
+  size_t done = 0;
+  if (batch_size == 0 && fixed == 0 && num_samples > 0) {
+    size_t sample_bytes = 0;
+    QAC_RETURN_IF_ERROR(run_batches(session, data, 1, 1, fetch,
+        [&](size_t first, size_t count, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+          for (const Tensor& t : outputs) sample_bytes += t.byte_size();
+          return on_batch(first, count, inputs, outputs);
+        }));
+    done = 1;
+    batch_size = std::clamp<size_t>(batch_bytes / std::max<size_t>(sample_bytes, 1), 1, kDefaultBatchSize);
+  }
+  if (on_sized) on_sized(fixed > 0 ? fixed : batch_size);
+  return run_batches(session, data, num_samples - done, batch_size, fetch, on_batch, done);
+}
+
 }  // namespace qac

@@ -44,4 +44,14 @@ Status run_batches(const Session& session, const Dataset& data, size_t num_sampl
                    size_t batch_size, const std::vector<std::string>& fetch,
                    const BatchHandler& on_batch, size_t first_sample = 0);
 
+// As run_batches over samples [0, num_samples), for passes that fetch large tensors: when
+// neither `batch_size` (0 = free) nor the model fixes the batch, the first sample runs alone
+// and the rest in batches of floor(batch_bytes / that sample's output bytes), clamped to
+// [1, kDefaultBatchSize]. `on_sized`, when given, is called with the batch size of the rest
+// (the model's fixed size when it has one) before the rest runs.
+Status run_batches_within_bytes(const Session& session, const Dataset& data, size_t num_samples,
+                                size_t batch_size, size_t batch_bytes,
+                                const std::vector<std::string>& fetch, const BatchHandler& on_batch,
+                                const std::function<void(size_t batch)>& on_sized = {});
+
 }  // namespace qac
