@@ -148,7 +148,6 @@ CliRun run_qac(const std::vector<std::string>& args) {
 
 json read_json(const fs::path& path) { return json::parse(read_text(path), nullptr, /*allow_exceptions=*/false); }
 
-// Accuracy control on the ViT with the agreement metric (the arguments every ViT run shares).
 // Number of non-overlapping occurrences of `needle` in `text`.
 size_t count_occurrences(const std::string& text, const std::string& needle) {
   size_t n = 0;
@@ -156,6 +155,7 @@ size_t count_occurrences(const std::string& text, const std::string& needle) {
   return n;
 }
 
+// Accuracy control on the ViT with the agreement metric (the arguments every ViT run shares).
 std::vector<std::string> vit_agreement_args(const fs::path& output, const fs::path& report) {
   return {"quantize", kVitModel.string(), "--model-type", "transformer", "--calibration", kCalibration.string(),
           "--validation", kValidation.string(), "--metric", "agreement", "--max-drop", kVitMaxDropText,

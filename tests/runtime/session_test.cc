@@ -48,6 +48,14 @@ void expect_same_tensors(const std::vector<Tensor>& a, const std::vector<Tensor>
   }
 }
 
+// run_into(feeds) into the kept `outputs` gives what a fresh run(feeds) gives.
+void expect_run_into_matches_run(const Session& session, const NamedTensors& feeds, RunOutputs& outputs) {
+  ASSERT_TRUE(session.run_into(feeds, {}, outputs).ok());
+  auto fresh = session.run(feeds);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().to_string();
+  expect_same_tensors(outputs.tensors, fresh.value());
+}
+
 TEST(SessionTest, RunIntoMatchesFreshRunsBatchAfterBatch) {
   auto session = pass_through_session();
   ASSERT_TRUE(session);
@@ -56,11 +64,8 @@ TEST(SessionTest, RunIntoMatchesFreshRunsBatchAfterBatch) {
   const std::vector<std::pair<int64_t, int>> batches = {{4, 0}, {4, 0}, {4, 0}, {2, 0}, {2, 0}};
   for (size_t n = 0; n < batches.size(); ++n) {
     SCOPED_TRACE(n);
-    const NamedTensors feeds = batch(static_cast<int>(n) + 1, batches[n].first, batches[n].second);
-    ASSERT_TRUE(session->run_into(feeds, {}, outputs).ok());
-    auto fresh = session->run(feeds);
-    ASSERT_TRUE(fresh.ok()) << fresh.status().to_string();
-    expect_same_tensors(outputs.tensors, fresh.value());
+    ASSERT_NO_FATAL_FAILURE(expect_run_into_matches_run(
+        *session, batch(static_cast<int>(n) + 1, batches[n].first, batches[n].second), outputs));
   }
   EXPECT_TRUE(outputs.bind);
 }
@@ -71,11 +76,8 @@ TEST(SessionTest, DataDependentShapeTurnsBindingOff) {
   RunOutputs outputs;
   for (int n = 0; n < 4; ++n) {
     SCOPED_TRACE(n);
-    const NamedTensors feeds = batch(n + 1, 4, n);  // n zeros: NonZero's output shrinks
-    ASSERT_TRUE(session->run_into(feeds, {}, outputs).ok());
-    auto fresh = session->run(feeds);
-    ASSERT_TRUE(fresh.ok()) << fresh.status().to_string();
-    expect_same_tensors(outputs.tensors, fresh.value());
+    // n zeros: NonZero's output shrinks.
+    ASSERT_NO_FATAL_FAILURE(expect_run_into_matches_run(*session, batch(n + 1, 4, n), outputs));
   }
   EXPECT_FALSE(outputs.bind);
 }
