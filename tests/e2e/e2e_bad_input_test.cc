@@ -174,6 +174,8 @@ TEST_F(E2eBadInput, UnknownFlagValues) {
                        {"--subset-size", "positive integer", "'0'"});
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--max-drop", "-1"}), kExitUsage,
                        {"--max-drop", "'-1'"});
+  expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--threads", "-2"}), kExitUsage,
+                       {"--threads", "'-2'"});
 }
 
 TEST_F(E2eBadInput, OutputInMissingFolder) {

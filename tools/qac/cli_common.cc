@@ -69,7 +69,8 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
   app.add_flag("--float-weights", f.float_weights,
                "Store weights as float + QuantizeLinear instead of int8 initializers");
   app.add_option("--batch-size", f.batch_size, "Samples per inference run (0 = automatic)")->capture_default_str();
-  app.add_option("--threads", f.threads, "Threads for ONNX Runtime (0 = all cores)")->capture_default_str();
+  app.add_option("--threads", f.threads, "Threads for ONNX Runtime (0 = all cores)")
+      ->check(non_negative_number())->capture_default_str();
 }
 
 QuantizationOptions to_options(const QuantizeFlags& f) {

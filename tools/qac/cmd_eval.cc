@@ -10,6 +10,7 @@
 #include "qac/metric.h"
 #include "qac/model.h"
 #include "runtime/session.h"
+#include "validators.h"
 
 namespace qac::cli {
 namespace {
@@ -88,7 +89,8 @@ void add_eval_command(CLI::App& root, int& exit_code) {
       ->check(CLI::IsMember({"all", "disabled"}))->capture_default_str();
   cmd->add_option("--limit", args->limit, "Evaluate only the first N samples (0 = all)");
   cmd->add_option("--batch-size", args->batch_size, "Samples per run (0 = automatic)");
-  cmd->add_option("--threads", args->threads, "ONNX Runtime threads (0 = all cores)");
+  cmd->add_option("--threads", args->threads, "ONNX Runtime threads (0 = all cores)")
+      ->check(non_negative_number());
   cmd->add_flag("--json", args->json, "Print the result as JSON");
   add_log_flags(*cmd, args->log);
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
