@@ -27,12 +27,24 @@ enum class RangeEstimator {
 // Weights that cannot saturate the int16 pair sums of AVX2 u8 x s8 kernels ([-63, 63]).
 enum class OverflowFix { kDisable, kFirstLayer, kEnable };
 
-// The machine whose int8 kernels will run the model.
+// Where the quantized model will run, which decides the QDQ form that is emitted.
+//
+// ONNX Runtime targets (kHost, kCpuAvx2, kCpuVnni, kCpuArm) get ONNX Runtime's node-unit form:
+// every quantized Conv / MatMul / Gemm / Add / Mul / Concat / pooling op reads DequantizeLinear
+// outputs and (where its int8 kernel needs it) writes through a QuantizeLinear, activations are
+// uint8 (ONNX Runtime fuses int8 activations only on ARM), weights int8 per channel, so that
+// ONNX Runtime's CPU execution provider replaces each unit by an int8 kernel (QLinearConv,
+// QLinearMatMul, MatMulIntegerToFloat, QGemm, QLinearAdd ...). Ops without an int8 kernel get
+// no quantizer of their own: a quantizer ONNX Runtime cannot fuse only costs time.
+// kOpenVino gets NNCF's placement (quantizers on the inputs of weighted and quantizable ops,
+// moved above agnostic ops), which OpenVINO fuses; its overflow fix follows the host CPU.
 enum class Target {
-  kHost,      // detect: cpu-vnni if the CPU has AVX-512 VNNI or AVX-VNNI, else cpu-avx2
-  kCpuAvx2,   // x86 without VNNI: u8 x s8 pairs accumulate into saturating int16
-  kCpuVnni,   // x86 with VNNI: exact int32 accumulation
-  kAny,       // no target-specific constraint (accelerators, ARM)
+  kHost,      // ONNX Runtime on this machine: kCpuVnni or kCpuAvx2 on x86, kCpuArm on ARM
+  kCpuAvx2,   // ONNX Runtime, x86 without VNNI: u8 x s8 pairs sum into saturating int16
+  kCpuVnni,   // ONNX Runtime, x86 with AVX-512 VNNI or AVX-VNNI: exact int32 accumulation
+  kCpuArm,    // ONNX Runtime, ARM64
+  kOpenVino,  // OpenVINO (runtime or execution provider): NNCF's placement
+  kAny,       // NNCF's placement without any CPU-specific weight range (accelerators)
 };
 
 // Nodes to keep in float. A node matches when its name is listed, its op type is listed,

@@ -53,6 +53,7 @@ Result<onnx::ModelProto> ModelOracle::model_for(const std::vector<int>& reverted
     if (g < 0 || static_cast<size_t>(g) >= groups_.size()) return Status::Internal("bad group id");
     const QuantizerGroup& group = groups_[static_cast<size_t>(g)];
     disabled.insert(group.activation_ids.begin(), group.activation_ids.end());
+    disabled.insert(group.unit_ids.begin(), group.unit_ids.end());
     if (options_.restore_mode == RestoreMode::kActivationsAndWeights) {
       disabled.insert(group.weight_ids.begin(), group.weight_ids.end());
     }

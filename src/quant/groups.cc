@@ -57,8 +57,41 @@ std::vector<int> quantized_ops_fed(const GraphView& view,
 
 }  // namespace
 
+namespace {
+
+// ONNX Runtime form: one group per node unit, in unit (topological) order. The group lists the
+// unit's own input quantizers (the tensors it reads) for the sensitivity probe; which quantizers
+// a configuration emits follows from the enabled units.
+std::vector<QuantizerGroup> unit_groups(const onnx::ModelProto& model, const QuantizerSetup& setup) {
+  std::vector<QuantizerGroup> groups;
+  const auto& graph = model.graph();
+  for (const QuantUnit& unit : setup.units) {
+    QuantizerGroup g;
+    g.id = static_cast<int>(groups.size());
+    g.unit_ids.push_back(unit.id);
+    if (!unit.weight_id.empty()) g.weight_ids.push_back(unit.weight_id);
+    for (const auto& [node, slot] : unit.inputs) {
+      const std::string id = "act:" + graph.node(node).input(slot);
+      if (std::find(g.activation_ids.begin(), g.activation_ids.end(), id) == g.activation_ids.end()) {
+        g.activation_ids.push_back(id);
+      }
+    }
+    g.node_names.push_back(unit.node_name);
+    g.op_types.push_back(unit.op_type);
+    if (unit.folded >= 0) {
+      g.node_names.push_back(unit.folded_name);
+      g.op_types.push_back(graph.node(unit.folded).op_type());
+    }
+    groups.push_back(std::move(g));
+  }
+  return groups;
+}
+
+}  // namespace
+
 std::vector<QuantizerGroup> build_groups(const onnx::ModelProto& model,
                                          const QuantizerSetup& setup) {
+  if (!setup.units.empty()) return unit_groups(model, setup);
   const int num_activations = static_cast<int>(setup.activations.size());
   const int num_weights = static_cast<int>(setup.weights.size());
   auto view_or = GraphView::build(model.graph());

@@ -15,11 +15,14 @@ struct QuantizerGroup {
   int id = 0;
   std::vector<std::string> activation_ids;  // ActivationQuantizer::id, in setup order
   std::vector<std::string> weight_ids;      // WeightQuantizer::id, in setup order
+  std::vector<std::string> unit_ids;        // QuantUnit::id (ONNX Runtime form only)
   std::vector<std::string> node_names;      // the quantized ops the group returns to float
   std::vector<std::string> op_types;        // op type of each entry of node_names
 };
 
 // Builds the groups of `setup` (placed on `model` by place_quantizers, unedited since).
+// ONNX Runtime form (setup.units not empty): one group per node unit, so that returning a group
+// to float leaves every other unit fused. NNCF's form:
 // From each activation quantizer, walk down from its consumers through agnostic ops (Concat
 // included) to the quantized ops it feeds; from those ops, up to every other quantizer feeding
 // them; repeat to a fixpoint (connected components of the quantizer/op graph). Weight

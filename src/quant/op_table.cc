@@ -18,6 +18,10 @@ enum OpTrait : uint32_t {
   kLayoutOnly = 1u << 4,
   kNonFloatOutputs = 1u << 5,
   kAllInputsAreData = 1u << 6,  // every input is an activation (else input 0 only)
+  // ONNX Runtime CPU: drops DQ -> op -> Q with equal parameters and runs the op on int8 data.
+  kMovesInt8Data = 1u << 7,
+  // ONNX Runtime CPU: DQ inputs -> op -> Q becomes a QLinear* kernel (com.microsoft domain).
+  kQLinearKernel = 1u << 8,
 };
 
 struct OpRule {
@@ -39,38 +43,38 @@ constexpr std::array kRules = {
     OpRule{ops::kMatMul, W, W, kAllInputsAreData},
     OpRule{ops::kGemm, W, W, kNoTrait},
     // Ops with quantizable inputs (NNCF CPU config); elementwise ones stay float in transformers.
-    OpRule{ops::kAdd, Q, F, kElementwiseArithmetic | kAllInputsAreData},
+    OpRule{ops::kAdd, Q, F, kElementwiseArithmetic | kAllInputsAreData | kQLinearKernel},
     OpRule{ops::kSub, Q, F, kElementwiseArithmetic | kAllInputsAreData},
-    OpRule{ops::kMul, Q, F, kElementwiseArithmetic | kAllInputsAreData},
+    OpRule{ops::kMul, Q, F, kElementwiseArithmetic | kAllInputsAreData | kQLinearKernel},
     OpRule{ops::kDiv, Q, F, kElementwiseArithmetic | kAllInputsAreData},
     OpRule{ops::kPow, Q, F, kElementwiseArithmetic | kAllInputsAreData},
-    OpRule{ops::kAveragePool, Q, Q, kNoTrait},
-    OpRule{ops::kGlobalAveragePool, Q, Q, kSpatialReduction},
+    OpRule{ops::kAveragePool, Q, Q, kQLinearKernel},
+    OpRule{ops::kGlobalAveragePool, Q, Q, kSpatialReduction | kQLinearKernel},
     OpRule{ops::kReduceMean, Q, F, kSpatialReduction},
-    OpRule{ops::kResize, Q, Q, kNoTrait},
+    OpRule{ops::kResize, Q, Q, kMovesInt8Data},
     OpRule{ops::kUpsample, Q, Q, kNoTrait},
     // Quantization-agnostic ops: a quantizer may move above them.
-    OpRule{ops::kMaxPool, A, A, kNoTrait},
+    OpRule{ops::kMaxPool, A, A, kMovesInt8Data},
     OpRule{ops::kGlobalMaxPool, A, A, kNoTrait},
-    OpRule{ops::kReshape, A, A, kLayoutOnly},
-    OpRule{ops::kTranspose, A, A, kLayoutOnly},
-    OpRule{ops::kSqueeze, A, A, kLayoutOnly},
-    OpRule{ops::kUnsqueeze, A, A, kLayoutOnly},
-    OpRule{ops::kFlatten, A, A, kLayoutOnly},
+    OpRule{ops::kReshape, A, A, kLayoutOnly | kMovesInt8Data},
+    OpRule{ops::kTranspose, A, A, kLayoutOnly | kMovesInt8Data},
+    OpRule{ops::kSqueeze, A, A, kLayoutOnly | kMovesInt8Data},
+    OpRule{ops::kUnsqueeze, A, A, kLayoutOnly | kMovesInt8Data},
+    OpRule{ops::kFlatten, A, A, kLayoutOnly | kMovesInt8Data},
     OpRule{ops::kIdentity, A, A, kLayoutOnly},
     OpRule{ops::kSplit, A, A, kNoTrait},
-    OpRule{ops::kSlice, A, A, kNoTrait},
-    OpRule{ops::kGather, A, A, kNoTrait},
+    OpRule{ops::kSlice, A, A, kMovesInt8Data},
+    OpRule{ops::kGather, A, A, kMovesInt8Data},
     OpRule{ops::kPad, A, A, kNoTrait},
-    OpRule{ops::kConcat, A, A, kAllInputsAreData},
+    OpRule{ops::kConcat, A, A, kAllInputsAreData | kQLinearKernel},
     OpRule{ops::kDepthToSpace, A, A, kNoTrait},
     OpRule{ops::kSpaceToDepth, A, A, kNoTrait},
-    OpRule{ops::kTile, A, A, kNoTrait},
-    OpRule{ops::kExpand, A, A, kNoTrait},
+    OpRule{ops::kTile, A, A, kMovesInt8Data},
+    OpRule{ops::kExpand, A, A, kMovesInt8Data},
     // Activation functions: float, fused after the op they follow.
     OpRule{ops::kRelu, F, F, kActivationFunction},
     OpRule{ops::kClip, F, F, kActivationFunction},
-    OpRule{ops::kLeakyRelu, F, F, kActivationFunction},
+    OpRule{ops::kLeakyRelu, F, F, kActivationFunction | kQLinearKernel},
     OpRule{ops::kPRelu, F, F, kActivationFunction},
     OpRule{ops::kSigmoid, F, F, kActivationFunction | kGateFunction},
     OpRule{ops::kHardSigmoid, F, F, kActivationFunction | kGateFunction},
@@ -193,6 +197,8 @@ bool is_spatial_reduction(std::string_view op_type) {
   return has_trait(op_type, kSpatialReduction);
 }
 bool is_layout_only(std::string_view op_type) { return has_trait(op_type, kLayoutOnly); }
+bool moves_int8_data(std::string_view op_type) { return has_trait(op_type, kMovesInt8Data); }
+bool has_qlinear_kernel(std::string_view op_type) { return has_trait(op_type, kQLinearKernel); }
 bool has_non_float_outputs(std::string_view op_type) {
   return has_trait(op_type, kNonFloatOutputs);
 }

@@ -145,6 +145,14 @@ bool is_gate_function(std::string_view op_type);
 bool is_spatial_reduction(std::string_view op_type);
 // Ops that only rearrange elements (Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Identity).
 bool is_layout_only(std::string_view op_type);
+// ONNX Runtime's CPU execution provider (x86 and ARM):
+// Ops it runs on int8 data when the DequantizeLinear before and the QuantizeLinear after them
+// share scale and zero point (Reshape, Transpose, MaxPool, Resize, Slice, Gather, ...).
+bool moves_int8_data(std::string_view op_type);
+// Ops it replaces by a QLinear* kernel when every input is a DequantizeLinear output and the
+// output goes through a QuantizeLinear (Add, Mul, Concat, AveragePool, GlobalAveragePool,
+// LeakyRelu). Conv, MatMul and Gemm have int8 kernels of their own (weighted ops).
+bool has_qlinear_kernel(std::string_view op_type);
 // Ops whose outputs are never float (Shape, ArgMax, comparisons, logic ...). Cast depends on
 // its `to` attribute and is not listed.
 bool has_non_float_outputs(std::string_view op_type);

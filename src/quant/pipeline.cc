@@ -10,6 +10,8 @@
 #include "quant/scheme.h"
 #include "quant/smooth_quant.h"
 #include "quant/statistics.h"
+#include "quant/target.h"
+#include "quant/unit_resolution.h"
 #include "quant/weight_access.h"
 #include "quant/weight_quant.h"
 #include "runtime/session.h"
@@ -57,6 +59,7 @@ Result<std::pair<float, float>> quantizer_range(const CalibratedModel& cm, const
 
 PlacementOptions placement_options(const QuantizationOptions& options) {
   PlacementOptions popt;
+  popt.form = qdq_form(resolve_target(options.target));
   popt.model_type = options.model_type;
   popt.ignored_scope = options.ignored_scope;
   popt.preset = options.preset;
@@ -96,7 +99,11 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
 StatisticsRequest statistics_request(const CalibratedModel& cm, const QuantizationOptions& options,
                                      bool all_estimators) {
   StatisticsRequest request;
-  for (const auto& a : cm.setup.activations) request.tensors.push_back(a.tensor);
+  if (cm.setup.units.empty()) {
+    for (const auto& a : cm.setup.activations) request.tensors.push_back(a.tensor);
+  } else {
+    request.tensors = cm.setup.unit_tensors;
+  }
   for (const auto& [node_name, tensor_axis] : bias_correction_inputs(cm.fp32, cm.setup)) {
     request.channel_mean_axis[tensor_axis.first] = tensor_axis.second;
     if (std::find(request.tensors.begin(), request.tensors.end(), tensor_axis.first) == request.tensors.end()) {
@@ -137,13 +144,27 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
                     QuantizationReport* report) {
   QdqInputs params;
   params.setup = &cm.setup;
-  for (const auto& aq : cm.setup.activations) {
+  const Target target = resolve_target(options.target);
+  const ActivationTypes types = qdq_form(target) == QdqForm::kOnnxRuntimeUnits && target != Target::kCpuArm
+                                    ? ActivationTypes::kUInt8Only
+                                    : ActivationTypes::kInt8OrUInt8;
+  std::vector<ActivationQuantizer> own;  // quantizers whose parameters come from their own range
+  if (cm.setup.units.empty()) {
+    own = cm.setup.activations;
+  } else {
+    for (const auto& t : cm.setup.unit_tensors) {
+      ActivationQuantizer q;
+      q.id = "act:" + t;
+      q.tensor = t;
+      own.push_back(std::move(q));
+    }
+  }
+  for (const auto& aq : own) {
     QAC_ASSIGN_OR_RETURN(auto range, quantizer_range(cm, aq, options));
     QAC_ASSIGN_OR_RETURN(QParams p, activation_qparams(range.first, range.second, options.preset,
-                                                        aq.force_symmetric, aq.tensor));
+                                                        aq.force_symmetric, aq.tensor, types));
     params.activation_params[aq.id] = p;
   }
-  const Target target = resolve_target(options.target);
   const OverflowFix fix = effective_overflow_fix(options);
   QAC_ASSIGN_OR_RETURN(std::string first_weighted, first_weighted_node(cm.fp32, cm.setup));
   for (const auto& wq : cm.setup.weights) {
@@ -175,8 +196,12 @@ Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::str
   QuantizerSetup kept;
   kept.skipped = cm.setup.skipped;
   kept.quantized_ops_per_type = cm.setup.quantized_ops_per_type;
-  for (const auto& a : cm.setup.activations) {
-    if (!disabled.count(a.id)) kept.activations.push_back(a);
+  if (cm.setup.units.empty()) {
+    for (const auto& a : cm.setup.activations) {
+      if (!disabled.count(a.id)) kept.activations.push_back(a);
+    }
+  } else {
+    QAC_ASSIGN_OR_RETURN(kept.activations, resolve_unit_quantizers(cm.fp32.graph(), cm.setup, disabled));
   }
   for (const auto& w : cm.setup.weights) {
     if (!disabled.count(w.id)) kept.weights.push_back(w);

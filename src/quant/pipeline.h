@@ -59,7 +59,9 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
                     QuantizationReport* report);
 
 // The QDQ model with every quantizer whose id is in `disabled` left out; a weighted node whose
-// weight quantizer is left out keeps its original FP32 weight and bias.
+// weight quantizer is left out keeps its original FP32 weight and bias. In ONNX Runtime's form
+// (cm.setup.units not empty) `disabled` names units ("unit:...") and weight quantizers; the
+// activation quantizers follow from the enabled units (quant/unit_resolution.h).
 Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::string>& disabled,
                               const QuantizationOptions& options, std::vector<std::string>* log);
 

@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "graph/graph_view.h"
+#include "quant/node_units.h"
 #include "quant/op_table.h"
 #include "quant/placement_roles.h"
 #include "quant/placement_values.h"
@@ -327,7 +328,13 @@ Result<QuantizerSetup> place_quantizers(const onnx::ModelProto& model,
   QAC_ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph()));
   const ValueFacts facts(view);
   QAC_ASSIGN_OR_RETURN(NodeRoles roles, assign_node_roles(view, facts, options));
-  QuantizerSetup setup = Placer(view, facts, roles, options).run();
+  QuantizerSetup setup;
+  if (options.form == QdqForm::kOnnxRuntimeUnits) {
+    QAC_ASSIGN_OR_RETURN(setup, place_node_units(view, facts, roles, options));
+    QAC_LOG(kInfo) << "placement (ONNX Runtime node units): " << setup.units.size() << " int8 units";
+  } else {
+    setup = Placer(view, facts, roles, options).run();
+  }
   QAC_LOG(kInfo) << "placement: " << setup.activations.size() << " activation quantizers, "
                  << setup.weights.size() << " weight quantizers, " << setup.skipped.size()
                  << " nodes kept float";

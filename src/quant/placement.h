@@ -36,10 +36,12 @@
 
 #include "qac/options.h"
 #include "qac/status.h"
+#include "quant/target.h"
 
 namespace qac {
 
 struct PlacementOptions {
+  QdqForm form = QdqForm::kNncf;
   ModelType model_type = ModelType::kDefault;
   IgnoredScope ignored_scope;
   Preset preset = Preset::kPerformance;  // carried for later stages; placement ignores it
@@ -60,6 +62,10 @@ struct ActivationQuantizer {
   // (computed from the union of their ranges): the inputs of a Concat executed in int8.
   std::string unified_scale_group;
   std::string reason;  // why it was placed, naming ONNX nodes
+  // Non-empty: the parameters are those of quantizer `params_from` instead of this tensor's own
+  // (ONNX Runtime form: the output of a data-movement op such as Reshape or MaxPool reuses its
+  // input's scale and zero point, so ONNX Runtime drops the Q/DQ pair and moves int8 data).
+  std::string params_from;
 };
 
 struct WeightQuantizer {
@@ -69,6 +75,28 @@ struct WeightQuantizer {
   std::string node_name;    // its name (or a label for unnamed nodes)
   int axis = 0;             // output-channel axis of the weight
   int input_slot = 1;       // input slot of the weight on `node`
+};
+
+// ONNX Runtime form: one op (plus a Relu/Clip after it) that ONNX Runtime runs as one int8
+// kernel when it reads DequantizeLinear outputs and writes through a QuantizeLinear.
+enum class UnitKernel {
+  kWeighted,  // Conv, MatMul, Gemm: QLinearConv, QLinearMatMul / MatMulIntegerToFloat, QGemm
+  kQLinear,   // Add, Mul, Concat, AveragePool, GlobalAveragePool, LeakyRelu: QLinear* kernels
+};
+
+struct QuantUnit {
+  std::string id;         // "unit:<node label>", unique in a setup
+  int node = -1;          // the op, index in graph.node()
+  std::string node_name;  // its label
+  std::string op_type;
+  UnitKernel kernel = UnitKernel::kWeighted;
+  std::vector<std::pair<int, int>> inputs;  // (node, slot) activation inputs read quantized
+  std::string output;        // tensor the unit's QuantizeLinear reads (after a folded Relu/Clip)
+  bool output_required = true;  // false: MatMul / Gemm also fuse with a float output
+  int folded = -1;              // Relu/Clip node made redundant by the output quantizer, or -1
+  std::string folded_name;      // its label
+  std::string weight_id;        // WeightQuantizer::id, or "" (no constant weight)
+  std::string reason;           // why the op is a unit, naming ONNX nodes
 };
 
 struct SkippedNode {
@@ -83,9 +111,19 @@ struct QuantizerSetup {
   std::vector<SkippedNode> skipped;              // ordered by node position
   // Op type -> number of nodes whose inputs are quantized (for the CLI summary).
   std::map<std::string, int> quantized_ops_per_type;
+  // ONNX Runtime form only (empty for NNCF's placement): the node units, in topological order,
+  // and every tensor that gets a quantizer of its own in some configuration of enabled units
+  // (statistics and parameters are prepared for all of them). `activations` is then the
+  // resolution with every unit enabled (quant/unit_resolution.h).
+  std::vector<QuantUnit> units;
+  std::vector<std::string> unit_tensors;
+  // Data-movement ops (op_table moves_int8_data) that may pass int8 data between units: node
+  // indices, not ignored, data input 0 and output 0 float activations.
+  std::vector<int> data_movers;
 };
 
-// Places quantizers on the main graph of `model`. The model is read only. Shapes/types from
+// Places quantizers on the main graph of `model` in `options.form`: NNCF's rules above, or
+// ONNX Runtime node units (quant/node_units.h). The model is read only. Shapes/types from
 // shape inference (value_info) are used when present but not required.
 // Errors: kInvalidModel for a malformed graph (a value produced twice, a cycle, an undefined
 // input), kInvalidArgument for an invalid or (strict) unmatched ignored-scope entry.

@@ -106,10 +106,11 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
   // Q/DQ nodes to emit right after the producer of each tensor ("" = before all nodes).
   std::map<std::string, std::vector<onnx::NodeProto>> after_value;
   std::vector<onnx::NodeProto> at_start;
-  std::map<std::pair<int, int>, std::string> activation_of_input;  // (node, slot) -> quantizer id
+  std::map<std::pair<int, int>, std::string> activation_of_input;  // (node, slot) -> params key
 
   for (const ActivationQuantizer& aq : setup.activations) {
-    auto pit = inputs.activation_params.find(aq.id);
+    const std::string& params_key = aq.params_from.empty() ? aq.id : aq.params_from;
+    auto pit = inputs.activation_params.find(params_key);
     if (pit == inputs.activation_params.end()) {
       return Status::Internal("no parameters for activation quantizer on '" + aq.tensor + "'");
     }
@@ -135,7 +136,7 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
         return Status::Internal("activation quantizer on '" + aq.tensor + "' names a bad consumer");
       }
       g.mutable_node(node)->set_input(slot, dq_out);
-      activation_of_input[{node, slot}] = aq.id;
+      activation_of_input[{node, slot}] = params_key;
       consumers += (consumers.empty() ? "" : ", ") + g.node(node).name();
     }
     if (log) {

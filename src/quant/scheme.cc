@@ -25,6 +25,18 @@ QParams symmetric_qparams(float lo, float hi) {
   return p;
 }
 
+// Symmetric on uint8 for kernels that take only uint8 activations: a non-negative range is
+// uint8 [0, hi] as above; a signed one keeps the int8 grid shifted by 128 (zero point 128,
+// scale = absmax / 127), which represents the same values as the int8 form.
+QParams symmetric_uint8_qparams(float lo, float hi) {
+  QParams p = symmetric_qparams(lo, hi);
+  if (p.dtype == DType::kInt8) {
+    p.dtype = DType::kUInt8;
+    p.zero_point = kUInt8ZeroPointOfSigned;
+  }
+  return p;
+}
+
 QParams asymmetric_qparams(float lo, float hi) {
   // uint8, scale = (hi - lo) / 255, zp = clamp(round(-lo / scale), 0, 255).
   QParams p;
@@ -44,7 +56,7 @@ QParams asymmetric_qparams(float lo, float hi) {
 }  // namespace
 
 Result<QParams> activation_qparams(float lo, float hi, Preset preset, bool force_symmetric,
-                                   const std::string& tensor_name) {
+                                   const std::string& tensor_name, ActivationTypes types) {
   if (!std::isfinite(lo) || !std::isfinite(hi)) {
     std::ostringstream msg;
     msg << "tensor '" << tensor_name << "' has a non-finite calibration range [" << lo << ", "
@@ -61,7 +73,8 @@ Result<QParams> activation_qparams(float lo, float hi, Preset preset, bool force
   lo = std::min(lo, 0.0f);
   hi = std::max(hi, 0.0f);
   const bool symmetric = force_symmetric || preset == Preset::kPerformance;
-  return symmetric ? symmetric_qparams(lo, hi) : asymmetric_qparams(lo, hi);
+  if (!symmetric) return asymmetric_qparams(lo, hi);
+  return types == ActivationTypes::kUInt8Only ? symmetric_uint8_qparams(lo, hi) : symmetric_qparams(lo, hi);
 }
 
 int32_t quantize_value(float x, const QParams& p) {

@@ -30,6 +30,15 @@ inline constexpr float kZeroRangeScale = 1.0f / kInt8Steps;
 // away from float denormals. Ranges this small (|x| < ~1e-10) are numerically zero.
 inline constexpr float kMinScale = 1e-12f;
 
+// Zero point of a signed symmetric range stored as uint8 (the int8 grid shifted by 128).
+inline constexpr int32_t kUInt8ZeroPointOfSigned = 128;
+
+// Which 8-bit types activations may use.
+enum class ActivationTypes {
+  kInt8OrUInt8,  // NNCF / OpenVINO: int8 for signed symmetric ranges
+  kUInt8Only,    // ONNX Runtime on x86: int8 kernels take uint8 activations only
+};
+
 struct QParams {
   float scale = 1.0f;
   int32_t zero_point = 0;
@@ -57,10 +66,12 @@ struct QParams {
 //   regardless of the preset, so the zero-point cross terms of the integer product vanish. A
 //   non-negative tensor (Softmax output, ...) keeps uint8 with zero point 0: that is symmetric
 //   too and uses all 256 levels on [0, hi] instead of wasting the negative half.
+// kUInt8Only: a symmetric signed range becomes uint8 with zero point 128 and the same scale.
 // Degenerate ranges: [0, 0] -> kZeroRangeScale; any scale is at least kMinScale.
 // NaN or infinite bounds -> InvalidData naming `tensor_name`.
 Result<QParams> activation_qparams(float lo, float hi, Preset preset, bool force_symmetric,
-                                   const std::string& tensor_name);
+                                   const std::string& tensor_name,
+                                   ActivationTypes types = ActivationTypes::kInt8OrUInt8);
 
 // round_half_to_even(x / scale) + zero_point, clamped to [qmin, qmax] (QuantizeLinear).
 int32_t quantize_value(float x, const QParams& p);

@@ -112,6 +112,11 @@ struct Switch {
 
 Result<SwitchableModel> emit_switchable(const CalibratedModel& cm, const std::vector<QuantizerGroup>& groups,
                                         const QuantizationOptions& options) {
+  if (!cm.setup.units.empty()) {
+    // A tensor's quantizer there depends on two units (its producer and its readers), so an
+    // input cannot be switched by one group's flag.
+    return Status::Unsupported("the switchable model is built for NNCF's form only, not for ONNX Runtime node units");
+  }
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, emit(cm, {}, options, nullptr));
   const onnx::GraphProto& float_graph = cm.fp32.graph();
   onnx::GraphProto& graph = *model.mutable_graph();

@@ -38,19 +38,12 @@ Result<QuantizedWeight> quantize_weight_per_channel(const Tensor& w, int axis, i
 // float32 tensor with w'_c,i = q_c,i * scale_c.
 Tensor dequantize_weight(const QuantizedWeight& qw);
 
-// kHost -> kCpuVnni when the CPU (and OS) support AVX-512 VNNI or AVX-VNNI, else kCpuAvx2
-// (kAny on non-x86 hosts). Other targets are returned unchanged.
-//   AVX512_VNNI: CPUID.(EAX=7,ECX=0):ECX bit 11, usable when XCR0 enables the ZMM state.
-//   AVX_VNNI:    CPUID.(EAX=7,ECX=1):EAX bit 4,  usable when XCR0 enables the YMM state.
-Target resolve_target(Target target);
-const char* target_name(Target target);
-
 // The overflow fix to apply. With options.overflow_fix_from_target: the resolved target decides
-//   cpu-avx2      -> kEnable: EVERY weighted layer gets [-63, 63]. AVX2 int8 kernels
+//   cpu-avx2      -> kEnable (also openvino on a host without VNNI): EVERY weighted layer gets [-63, 63]. AVX2 int8 kernels
 //                    (vpmaddubsw) multiply u8 activations by s8 weights and add adjacent pairs
 //                    into a saturating int16: |a0*w0 + a1*w1| <= 2 * 255 * 127 = 64770 > 32767
 //                    would saturate; with |w| <= 63 the bound is 32130 and the result is exact.
-//   cpu-vnni, any -> kDisable: VNNI (vpdpbusd) accumulates u8 x s8 products in int32 directly.
+//   otherwise     -> kDisable: VNNI (vpdpbusd) accumulates u8 x s8 products in int32 directly.
 // Otherwise options.overflow_fix as given.
 OverflowFix effective_overflow_fix(const QuantizationOptions& options);
 

@@ -18,6 +18,14 @@
 namespace qac {
 namespace {
 
+// The switchable model and the probe that runs on it are built for NNCF's form.
+AccuracyControlOptions nncf_form_options() {
+  AccuracyControlOptions o;
+  o.target = Target::kOpenVino;
+  return o;
+}
+
+
 using testing::calibrated;
 using testing::metric_named;
 using testing::tiny_mlp;
@@ -46,7 +54,7 @@ class ModelOracleTest : public ::testing::Test {
     return value.ok() ? *value : MetricValue{};
   }
 
-  AccuracyControlOptions options_;
+  AccuracyControlOptions options_ = nncf_form_options();
   testing::MemoryDataset calibration_ = tiny_samples({0, testing::kTinyFeatures}, kSamples, 1);
   testing::MemoryDataset validation_ = tiny_samples({0, testing::kTinyFeatures}, kSamples, 2);
   CalibratedModel cm_;

@@ -21,7 +21,8 @@ Tensor scaled_ones(float factor) {
 }
 
 TEST(SensitivityProbe, SubtractsTheNoiseAGroupReceivesFromTheNoiseItsOpsEmit) {
-  AccuracyControlOptions options;
+  AccuracyControlOptions options; // NNCF form: the switchable model exists for it only
+  options.target = Target::kOpenVino;
   const auto calibration = testing::tiny_samples({0, testing::kTinyFeatures}, 40, 1);
   const CalibratedModel cm = testing::calibrated(testing::tiny_mlp(), calibration, options);
   const std::vector<QuantizerGroup> groups = build_groups(cm.fp32, cm.setup);

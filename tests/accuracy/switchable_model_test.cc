@@ -20,6 +20,14 @@
 namespace qac {
 namespace {
 
+// The switchable model and the probe that runs on it are built for NNCF's form.
+AccuracyControlOptions nncf_form_options() {
+  AccuracyControlOptions o;
+  o.target = Target::kOpenVino;
+  return o;
+}
+
+
 using testing::calibrated;
 using testing::metric_named;
 using testing::tiny_samples;
@@ -62,7 +70,8 @@ class SwitchableModelTest : public ::testing::TestWithParam<Case> {};
 // switchable model must give bit-identical outputs to the emitted model of each configuration.
 TEST_P(SwitchableModelTest, EveryConfigurationComputesWhatItsEmittedModelComputes) {
   const Case& c = GetParam();
-  AccuracyControlOptions options;
+  AccuracyControlOptions options; // NNCF form: the switchable model exists for it only
+  options.target = Target::kOpenVino;
   const auto calibration = tiny_samples(c.input_shape, kSamples, 1);
   const auto validation = tiny_samples(c.input_shape, kSamples, 2);
   const CalibratedModel cm = calibrated(c.model(), calibration, options);
@@ -101,7 +110,8 @@ INSTANTIATE_TEST_SUITE_P(TinyModels, SwitchableModelTest,
                          [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
 TEST(SwitchableModel, TheSwitchInputIsOneBoolPerGroupAndSample) {
-  AccuracyControlOptions options;
+  AccuracyControlOptions options; // NNCF form: the switchable model exists for it only
+  options.target = Target::kOpenVino;
   const auto calibration = tiny_samples({0, testing::kTinyFeatures}, kSamples, 1);
   const CalibratedModel cm = calibrated(testing::tiny_mlp(), calibration, options);
   const auto groups = build_groups(cm.fp32, cm.setup);
@@ -160,7 +170,7 @@ class EvaluationCounter : public Metric {
 class OracleScreenTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    cm_ = calibrated(testing::tiny_mlp(), calibration_, AccuracyControlOptions{});
+    cm_ = calibrated(testing::tiny_mlp(), calibration_, nncf_form_options());
     groups_ = build_groups(cm_.fp32, cm_.setup);
     ASSERT_GE(groups_.size(), 3u);
   }
@@ -172,7 +182,8 @@ class OracleScreenTest : public ::testing::Test {
 };
 
 TEST_F(OracleScreenTest, ScreensStrictSubsetsOnTheSwitchableModel) {
-  AccuracyControlOptions options;
+  AccuracyControlOptions options; // NNCF form: the switchable model exists for it only
+  options.target = Target::kOpenVino;
   ModelOracle oracle(cm_, groups_, validation_, metric_named("agreement"), options);
   oracle.set_screening_model(ModelOracle::ScreeningModel::kSwitchable);  // not left to timings
   ASSERT_TRUE(oracle.evaluate_fp32({}).ok());
@@ -194,7 +205,8 @@ TEST_F(OracleScreenTest, ScreensStrictSubsetsOnTheSwitchableModel) {
 }
 
 TEST_F(OracleScreenTest, ScreensOnRealModelsWhenRevertsKeepInt8Weights) {
-  AccuracyControlOptions options;
+  AccuracyControlOptions options; // NNCF form: the switchable model exists for it only
+  options.target = Target::kOpenVino;
   options.restore_mode = RestoreMode::kOnlyActivations;
   ModelOracle oracle(cm_, groups_, validation_, metric_named("agreement"), options);
   oracle.set_screening_model(ModelOracle::ScreeningModel::kSwitchable);
@@ -206,7 +218,7 @@ TEST_F(OracleScreenTest, ScreensOnRealModelsWhenRevertsKeepInt8Weights) {
 }
 
 TEST_F(OracleScreenTest, ScreensOnRealModelsBeforeTheQuantizedModelWasMeasured) {
-  ModelOracle oracle(cm_, groups_, validation_, metric_named("agreement"), AccuracyControlOptions{});
+  ModelOracle oracle(cm_, groups_, validation_, metric_named("agreement"), nncf_form_options());
   oracle.set_screening_model(ModelOracle::ScreeningModel::kSwitchable);
   ASSERT_TRUE(oracle.evaluate_fp32({}).ok());
   auto screened = oracle.screen({1}, subset_);
@@ -215,7 +227,7 @@ TEST_F(OracleScreenTest, ScreensOnRealModelsBeforeTheQuantizedModelWasMeasured) 
 }
 
 TEST_F(OracleScreenTest, ScreensOnRealModelsWhenAskedTo) {
-  ModelOracle oracle(cm_, groups_, validation_, metric_named("agreement"), AccuracyControlOptions{});
+  ModelOracle oracle(cm_, groups_, validation_, metric_named("agreement"), nncf_form_options());
   oracle.set_screening_model(ModelOracle::ScreeningModel::kReal);
   ASSERT_TRUE(oracle.evaluate_fp32({}).ok());
   ASSERT_TRUE(oracle.evaluate({}, {}).ok());
@@ -229,7 +241,7 @@ TEST_F(OracleScreenTest, ScreensOnRealModelsWhenTheSwitchableModelDisagrees) {
   const MetricFactory counter = [&evaluations]() -> Result<std::unique_ptr<Metric>> {
     return std::unique_ptr<Metric>(new EvaluationCounter(++evaluations));
   };
-  ModelOracle oracle(cm_, groups_, validation_, counter, AccuracyControlOptions{});
+  ModelOracle oracle(cm_, groups_, validation_, counter, nncf_form_options());
   oracle.set_screening_model(ModelOracle::ScreeningModel::kSwitchable);
   ASSERT_TRUE(oracle.evaluate_fp32({}).ok());
   ASSERT_TRUE(oracle.evaluate({}, {}).ok());

@@ -1,5 +1,7 @@
 #include "quant/weight_quant.h"
 
+#include "quant/target.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -24,8 +24,9 @@ const std::map<std::string, RangeEstimator> kEstimators = {
     {"quantile", RangeEstimator::kQuantile}, {"mse", RangeEstimator::kMse}, {"kl", RangeEstimator::kKl}};
 const std::map<std::string, OverflowFix> kOverflowFixes = {
     {"disable", OverflowFix::kDisable}, {"first_layer", OverflowFix::kFirstLayer}, {"enable", OverflowFix::kEnable}};
-const std::map<std::string, Target> kTargets = {{"host", Target::kHost}, {"cpu-avx2", Target::kCpuAvx2},
-                                                {"cpu-vnni", Target::kCpuVnni}, {"any", Target::kAny}};
+const std::map<std::string, Target> kTargets = {
+    {"host", Target::kHost},       {"cpu-avx2", Target::kCpuAvx2},     {"cpu-vnni", Target::kCpuVnni},
+    {"cpu-arm", Target::kCpuArm},  {"openvino", Target::kOpenVino},    {"any", Target::kAny}};
 
 template <typename E>
 std::vector<std::string> keys(const std::map<std::string, E>& table) {
@@ -60,7 +61,9 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
   app.add_option("--overflow-fix", f.overflow_fix,
                  "Weights in [-63,63] to avoid int16 saturation: auto (from --target), disable, first_layer, enable")
       ->check(CLI::IsMember({"auto", "disable", "first_layer", "enable"}))->capture_default_str();
-  app.add_option("--target", f.target, "Where the int8 model will run: host, cpu-avx2, cpu-vnni, any")
+  app.add_option("--target", f.target, "Where the int8 model will run, which decides the QDQ form: host (ONNX Runtime on this CPU), "
+                 "cpu-avx2, cpu-vnni, cpu-arm (ONNX Runtime node units, uint8 activations on x86), openvino "
+                 "(NNCF's placement), any (NNCF's placement, full weight range)")
       ->check(CLI::IsMember(keys(kTargets)))->capture_default_str();
   app.add_option("--ignore-names", f.ignore_names, "Node names to keep in float")->delimiter(',');
   app.add_option("--ignore-types", f.ignore_types, "Op types to keep in float")->delimiter(',');
