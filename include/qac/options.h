@@ -7,9 +7,12 @@
 
 namespace qac {
 
-// performance: symmetric activations (uint8 on [0, max] for non-negative tensors, else int8).
-// mixed: asymmetric uint8 activations with an integer zero point. Weights are always symmetric.
-enum class Preset { kPerformance, kMixed };
+// performance: symmetric activations (zero point 0; int8 for signed tensors, or uint8 with zero
+//   point 128 where the target takes uint8 only). mixed: asymmetric uint8 activations with an
+//   integer zero point. kTargetDefault: mixed for ONNX Runtime targets (ONNX Runtime's own
+//   default, same kernels and speed, better accuracy), performance for openvino / any (NNCF's).
+// Weights are always symmetric.
+enum class Preset { kTargetDefault, kPerformance, kMixed };
 
 // transformer: MatMuls with two activation inputs get symmetric quantizers, attention outputs
 // (Softmax -> MatMul) and most elementwise ops stay float, SmoothQuant on weight MatMuls.
@@ -57,7 +60,7 @@ struct IgnoredScope {
 };
 
 struct QuantizationOptions {
-  Preset preset = Preset::kPerformance;
+  Preset preset = Preset::kTargetDefault;
   ModelType model_type = ModelType::kDefault;
   size_t subset_size = 300;                       // calibration samples used for statistics
   RangeEstimator activation_estimator = RangeEstimator::kMeanMinMax;

@@ -7,7 +7,9 @@
 namespace qac {
 namespace {
 
-const char* preset_name(Preset p) { return p == Preset::kMixed ? "mixed" : "performance"; }
+const char* preset_name(Preset p) {
+  return p == Preset::kMixed ? "mixed" : p == Preset::kPerformance ? "performance" : "auto";
+}
 
 const char* estimator_name(RangeEstimator e) {
   switch (e) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/log.h"
+#include "graph/node_attributes.h"
 #include "quant/op_table.h"
 #include "quant/placement_patterns.h"
 #include "quant/unit_resolution.h"
@@ -14,6 +15,13 @@ namespace {
 
 constexpr int kClipMinSlot = 1;
 constexpr int kClipMaxSlot = 2;
+
+// Conv with one input channel per group (weight [C_out, 1, k...]) and more than one group.
+bool is_depthwise_conv(const onnx::NodeProto& node, const onnx::TensorProto& weight) {
+  constexpr int kChannelsPerGroupAxis = 1;
+  return node.op_type() == ops::kConv && int_attribute(node, "group", 1) > 1 &&
+         weight.dims_size() > kChannelsPerGroupAxis && weight.dims(kChannelsPerGroupAxis) == 1;
+}
 
 class UnitPlacer {
  public:
@@ -66,7 +74,7 @@ class UnitPlacer {
     unit.op_type = op;
     unit.id = "unit:" + unit.node_name;
     if (!unit_ids_.insert(unit.id).second) {  // node names need not be unique in ONNX
-      unit.id += "#" + std::to_string(i);
+      unit.id.append("#").append(std::to_string(i));
       unit_ids_.insert(unit.id);
     }
     const OpKind kind = roles_.kind[i];
@@ -116,12 +124,17 @@ class UnitPlacer {
       return true;
     }
     if (!all_float_activations(node, {layout.activation_input})) return false;
+    if (is_depthwise_conv(node, *init)) {
+      why_not = "depthwise Conv stays float: ONNX Runtime's int8 depthwise kernel (NHWC) ran slower than its "
+                "float one (NCHWc) on every measured model (bench/int8_speed.md), and its Q/DQ pair costs more";
+      return false;
+    }
     WeightQuantizer w;
     w.node = i;
     w.node_name = view_.node_label(i);
     w.id = "w:" + w.node_name;
     if (!weight_ids_.insert(w.id).second) {
-      w.id += "#" + std::to_string(i);
+      w.id.append("#").append(std::to_string(i));
       weight_ids_.insert(w.id);
     }
     w.initializer = weight;

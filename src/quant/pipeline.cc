@@ -50,7 +50,7 @@ Result<std::pair<float, float>> quantizer_range(const CalibratedModel& cm, const
                                  "' (it may not be a float tensor)");
     }
     QAC_ASSIGN_OR_RETURN(auto r, estimate_range(it->second, options.activation_estimator,
-                                                options.quantile, options.preset, m->tensor));
+                                                options.quantile, effective_preset(options), m->tensor));
     lo = std::min(lo, r.first);
     hi = std::max(hi, r.second);
   }
@@ -62,7 +62,7 @@ PlacementOptions placement_options(const QuantizationOptions& options) {
   popt.form = qdq_form(resolve_target(options.target));
   popt.model_type = options.model_type;
   popt.ignored_scope = options.ignored_scope;
-  popt.preset = options.preset;
+  popt.preset = effective_preset(options);
   return popt;
 }
 
@@ -161,7 +161,7 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
   }
   for (const auto& aq : own) {
     QAC_ASSIGN_OR_RETURN(auto range, quantizer_range(cm, aq, options));
-    QAC_ASSIGN_OR_RETURN(QParams p, activation_qparams(range.first, range.second, options.preset,
+    QAC_ASSIGN_OR_RETURN(QParams p, activation_qparams(range.first, range.second, effective_preset(options),
                                                         aq.force_symmetric, aq.tensor, types));
     params.activation_params[aq.id] = p;
   }

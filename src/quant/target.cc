@@ -72,6 +72,12 @@ QdqForm qdq_form(Target resolved) {
   }
 }
 
+Preset effective_preset(const QuantizationOptions& options) {
+  if (options.preset != Preset::kTargetDefault) return options.preset;
+  return qdq_form(resolve_target(options.target)) == QdqForm::kOnnxRuntimeUnits ? Preset::kMixed
+                                                                                : Preset::kPerformance;
+}
+
 const char* target_name(Target target) {
   switch (target) {
     case Target::kHost: return "host";

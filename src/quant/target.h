@@ -27,4 +27,8 @@ QdqForm qdq_form(Target resolved);
 
 const char* target_name(Target target);
 
+// options.preset, with kTargetDefault resolved for options.target: kMixed for ONNX Runtime's
+// form, kPerformance for NNCF's.
+Preset effective_preset(const QuantizationOptions& options);
+
 }  // namespace qac

@@ -16,7 +16,8 @@ E lookup(const std::map<std::string, E>& table, const std::string& key) {
   return table.at(key);  // validated by CLI::IsMember before use
 }
 
-const std::map<std::string, Preset> kPresets = {{"performance", Preset::kPerformance}, {"mixed", Preset::kMixed}};
+const std::map<std::string, Preset> kPresets = {
+    {"auto", Preset::kTargetDefault}, {"performance", Preset::kPerformance}, {"mixed", Preset::kMixed}};
 const std::map<std::string, ModelType> kModelTypes = {{"default", ModelType::kDefault},
                                                       {"transformer", ModelType::kTransformer}};
 const std::map<std::string, RangeEstimator> kEstimators = {
@@ -43,7 +44,8 @@ int fail(const Status& status) {
 }
 
 void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
-  app.add_option("--preset", f.preset, "Activation scheme: performance (symmetric) or mixed (asymmetric)")
+  app.add_option("--preset", f.preset, "Activation scheme: auto (mixed for ONNX Runtime targets, performance for openvino/any), "
+                 "performance (symmetric) or mixed (asymmetric)")
       ->check(CLI::IsMember(keys(kPresets)))->capture_default_str();
   app.add_option("--model-type", f.model_type, "default or transformer (attention rules + SmoothQuant)")
       ->check(CLI::IsMember(keys(kModelTypes)))->capture_default_str();

@@ -27,7 +27,7 @@ int fail(const Status& status);
 
 // Options of the basic flow shared by `quantize` and later subcommands.
 struct QuantizeFlags {
-  std::string preset = "performance";
+  std::string preset = "auto";
   std::string model_type = "default";
   std::string estimator = "mean_minmax";
   std::string bias_correction = "fast";
