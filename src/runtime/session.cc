@@ -97,6 +97,7 @@ Result<std::unique_ptr<Session>> Session::create(const std::string& model_bytes,
     so.SetInterOpNumThreads(std::max(1, options.inter_op_threads));
     so.SetExecutionMode(ORT_SEQUENTIAL);
     if (!options.allow_spinning) so.AddConfigEntry("session.intra_op.allow_spinning", "0");
+    if (!options.prepack_weights) so.AddConfigEntry("session.disable_prepacking", "1");
     add_observer_kernels(so);
     s->impl_->session = std::make_unique<Ort::Session>(ort_env(), model_bytes.data(),
                                                        model_bytes.size(), so);
@@ -130,6 +131,17 @@ Result<std::vector<Tensor>> Session::run(const NamedTensors& feeds,
 
 Status Session::run_into(const NamedTensors& feeds, const std::vector<std::string>& fetch,
                          RunOutputs& outputs) const {
+  return run_into_impl(feeds, fetch, outputs, nullptr);
+}
+
+Status Session::run_profiled(const NamedTensors& feeds, const std::string& profile_prefix) const {
+  RunOutputs outputs;
+  outputs.bind = false;  // one run, so one trace
+  return run_into_impl(feeds, {}, outputs, profile_prefix.c_str());
+}
+
+Status Session::run_into_impl(const NamedTensors& feeds, const std::vector<std::string>& fetch,
+                              RunOutputs& outputs, const char* profile_prefix) const {
   const std::vector<std::string>& names = fetch.empty() ? impl_->output_names : fetch;
   if (feeds.size() != inputs_.size()) {
     return Status::InvalidData(label_ + " has " + std::to_string(inputs_.size()) +
@@ -193,6 +205,7 @@ Status Session::run_into(const NamedTensors& feeds, const std::vector<std::strin
       // A run with bound outputs that fails is repeated unbound: ONNX Runtime need not log it.
       Ort::RunOptions run_options;
       if (quiet) run_options.SetRunLogSeverityLevel(ORT_LOGGING_LEVEL_FATAL);
+      if (profile_prefix) run_options.EnableProfiling(profile_prefix);
       impl_->session->Run(run_options, in_names.data(), values.data(), values.size(),
                           out_names.data(), outs.data(), outs.size());
     } catch (const Ort::Exception& e) {

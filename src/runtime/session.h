@@ -25,6 +25,10 @@ struct SessionOptions {
   // Let idle worker threads spin between runs. Off for passes whose host code runs between
   // batches (statistics), where spinning threads would compete with it for the cores.
   bool allow_spinning = true;
+  // Let kernels repack constant weights once at session creation. Off only where every
+  // weight's shape must appear in a profiling trace (ONNX Runtime drops repacked weights from
+  // the node inputs it reports); runs are then slower.
+  bool prepack_weights = true;
 };
 
 struct ValueSpec {
@@ -71,8 +75,15 @@ class Session {
   Status run_into(const NamedTensors& feeds, const std::vector<std::string>& fetch,
                   RunOutputs& outputs) const;
 
+  // As run(), discarding the outputs, with ONNX Runtime's profiler on for this run only: its
+  // trace (JSON) is written to "<profile_prefix>_<timestamp>.json" (runtime/profile.h reads it).
+  Status run_profiled(const NamedTensors& feeds, const std::string& profile_prefix) const;
+
  private:
   Session();
+  // run_into(), with the profiler on when `profile_prefix` is not null.
+  Status run_into_impl(const NamedTensors& feeds, const std::vector<std::string>& fetch,
+                       RunOutputs& outputs, const char* profile_prefix) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::vector<ValueSpec> inputs_;

@@ -8,5 +8,6 @@ namespace qac::cli {
 void add_quantize_command(CLI::App& root, int& exit_code);
 void add_eval_command(CLI::App& root, int& exit_code);
 void add_inspect_command(CLI::App& root, int& exit_code);
+void add_bench_command(CLI::App& root, int& exit_code);
 
 }  // namespace qac::cli

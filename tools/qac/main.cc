@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   qac::cli::add_quantize_command(app, exit_code);
   qac::cli::add_eval_command(app, exit_code);
   qac::cli::add_inspect_command(app, exit_code);
+  qac::cli::add_bench_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -17,7 +17,8 @@ std::string quoted(const fs::path& p) {
   return text;
 }
 
-// Writes `text` to a temporary file next to `path` and renames it over `path`.
+}  // namespace
+
 Status write_text_atomically(const fs::path& path, const std::string& text) {
   const fs::path tmp = path.string() + ".tmp";
   {
@@ -37,8 +38,6 @@ Status write_text_atomically(const fs::path& path, const std::string& text) {
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 Status check_writable_file(const fs::path& path, const std::string& what) {
   if (path.empty()) return Status::Ok();
