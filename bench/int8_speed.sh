@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# INT8 vs FP32 latency and int8 coverage of qac's default output, on real models.
+#
+#   bash bench/int8_speed.sh [QAC_BINARY]      (after scripts/setup.sh, build.sh, fetch_assets.sh)
+#
+# For every model: `qac quantize` at default options (target host), then `qac bench FP32 INT8`
+# on validation samples, runs interleaved, at 1 thread / batch 1 and all cores / batch 8; the same
+# two measurements again with Microsoft's ONNX Runtime 1.30 library (scripts/fetch_ort130.sh).
+# Writes bench/int8_speed.md (the table below the command that made it) and keeps the models and
+# JSON files in bench/out/int8_speed/ (git-ignored).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+qac="${1:-$here/build/qac}"
+out="$here/bench/out/int8_speed"
+mkdir -p "$out"
+runs="${QAC_BENCH_RUNS:-30}"
+bash "$here/scripts/fetch_ort130.sh" >/dev/null
+ort130_libdir="$here/third_party/onnxruntime-1.30/compat-1.29"
+
+M="$here/assets/models"
+D="$here/assets/data"
+# name | FP32 model | calibration | bench data | batch of the all-cores run | extra quantize flags
+# (blazeface and mlsd_tiny take a fixed batch of 1)
+cases=(
+  "ocr_rec|$M/ocr/rec.onnx|$D/ocr/calibration|$D/ocr/validation|8|"
+  "ocr_det|$M/ocr/det.onnx|$D/ocr_det/calibration|$D/ocr_det/validation|8|"
+  "ocr_cls|$M/ocr/cls.onnx|$D/ocr_cls/calibration|$D/ocr_cls/validation|8|"
+  "fmnist_cnn|$here/models/fashion_mnist_cnn.onnx|$D/fmnist/calibration|$D/fmnist/validation|8|"
+  "fmnist_vit|$here/models/fashion_mnist_vit.onnx|$D/fmnist/calibration|$D/fmnist/validation|8|--model-type transformer"
+  "blazeface|$M/extra/blazeface.onnx|$D/extra/blazeface/calibration|$D/extra/blazeface/validation|1|"
+  "mlsd_tiny|$M/extra/mlsd_tiny.onnx|$D/extra/mlsd_tiny/calibration|$D/extra/mlsd_tiny/validation|1|"
+  "oww_embedding|$M/extra/oww_embedding.onnx|$D/extra/oww_embedding/calibration|$D/extra/oww_embedding/validation|8|"
+)
+
+commit="$(git -C "$here" rev-parse --short HEAD)"
+for c in "${cases[@]}"; do
+  IFS='|' read -r name fp32 calib data batch flags <<<"$c"
+  int8="$out/$name.int8.onnx"
+  # shellcheck disable=SC2086
+  "$qac" quantize "$fp32" --calibration "$calib" -o "$int8" -q $flags >/dev/null
+  for lib in 1.29 1.30; do
+    env_prefix=()
+    [ "$lib" = 1.30 ] && env_prefix=(env "LD_LIBRARY_PATH=$ort130_libdir")
+    "${env_prefix[@]}" "$qac" bench "$fp32" "$int8" --data "$data" --threads 1 --batch 1 --runs "$runs" \
+      --json "$out/$name.ort$lib.t1b1.json" >/dev/null
+    "${env_prefix[@]}" "$qac" bench "$fp32" "$int8" --data "$data" --threads 0 --batch "$batch" --runs "$runs" \
+      --json "$out/$name.ort$lib.tallb8.json" >/dev/null
+    echo "[int8_speed] $name on ONNX Runtime $lib done" >&2
+  done
+done
+
+/usr/bin/python3 - "$out" "$commit" "$runs" >"$here/bench/int8_speed.md" <<'EOF'
+import json, os, sys
+out, commit, runs = sys.argv[1], sys.argv[2], sys.argv[3]
+names = ["ocr_rec", "ocr_det", "ocr_cls", "fmnist_cnn", "fmnist_vit", "blazeface", "mlsd_tiny", "oww_embedding"]
+def load(name, lib, cfg):
+    return json.load(open(os.path.join(out, f"{name}.ort{lib}.{cfg}.json")))["models"]
+print("# INT8 vs FP32 latency of qac's default output\n")
+print("Command: `bash bench/int8_speed.sh` (commit %s, %s timed rounds per measurement, FP32 and INT8 "
+      "interleaved, median latency; ratio = INT8 / FP32). INT8 = `qac quantize` at default options "
+      "(target host = cpu-vnni on this machine); int8 MACs = share of the Conv/MatMul/Gemm "
+      "multiply-accumulates ONNX Runtime ran in int8 kernels. ONNX Runtime 1.29 is the library the build "
+      "links (npm com.github.asus4.onnxruntime@0.4.9); 1.30 is Microsoft's library from npm "
+      "onnxruntime-node@1.30.0, loaded through scripts/fetch_ort130.sh's symbol-version shim.\n" % (commit, runs))
+for lib in ("1.29", "1.30"):
+    print(f"## ONNX Runtime {lib}\n")
+    print("| model | FP32 ms (1 thread, batch 1) | INT8 ms | ratio | FP32 ms (all cores, batch 8*) | INT8 ms | ratio | int8 MACs |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n in names:
+        try:
+            a = load(n, lib, "t1b1"); b = load(n, lib, "tallb8")
+        except FileNotFoundError:
+            continue
+        cov = a[1].get("int8_coverage")
+        cov_s = "-" if cov is None else "%.1f%%" % (100 * cov)
+        print(f"| {n} | {a[0]['median_ms']:.3f} | {a[1]['median_ms']:.3f} | **{a[1]['ratio_to_first']:.3f}** | "
+              f"{b[0]['median_ms']:.3f} | {b[1]['median_ms']:.3f} | **{b[1]['ratio_to_first']:.3f}** | {cov_s} |")
+    print()
+print("*blazeface and mlsd_tiny have a fixed batch of 1: their all-cores column is batch 1.\n")
+EOF
+echo "[int8_speed] wrote $here/bench/int8_speed.md" >&2
