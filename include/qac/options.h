@@ -75,6 +75,7 @@ struct QuantizationOptions {
   bool weights_as_int8_initializers = true;       // else float weights + QuantizeLinear
   size_t batch_size = 0;                          // 0 = choose automatically
   int num_threads = 0;                            // 0 = all cores
+  bool measure_latency = true;                    // FP32 vs INT8 latency in the report
 };
 
 }  // namespace qac

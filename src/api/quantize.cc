@@ -1,6 +1,7 @@
 #include "qac/quantize.h"
 
 #include <chrono>
+#include <cmath>
 
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,7 @@
 #include "core/log.h"
 #include "onnx/model_io.h"
 #include "quant/pipeline.h"
+#include "runtime/latency.h"
 #include "runtime/session.h"
 
 namespace qac {
@@ -27,8 +29,41 @@ std::string QuantizationReport::to_json() const {
   for (const auto& s : skipped) skipped_nodes.push_back({{"node", s.node}, {"op_type", s.op_type}, {"reason", s.reason}});
   j["skipped"] = skipped_nodes;
   j["seconds"] = {{"statistics", seconds_statistics}, {"total", seconds_total}};
+  if (speed.measured) {
+    j["latency"] = {{"fp32_ms", speed.fp32_ms}, {"int8_ms", speed.int8_ms}, {"int8_over_fp32", speed.ratio},
+                    {"int8_mac_share", std::isnan(speed.int8_mac_share) ? nlohmann::json() : nlohmann::json(speed.int8_mac_share)},
+                    {"threads", 1}, {"batch", 1}};
+  }
   return j.dump(2);
 }
+
+namespace {
+
+constexpr int kLatencyRounds = 15;
+
+// Fills report.speed: both models on the first calibration sample, interleaved rounds, 1 thread.
+Status measure_speed(const onnx::ModelProto& fp32, const onnx::ModelProto& int8, const Dataset& calibration,
+                     QuantizationReport& report) {
+  QAC_ASSIGN_OR_RETURN(NamedTensors feeds, calibration.read(0, 1));
+  LatencyOptions lo;
+  lo.labels = {"FP32 model", "quantized model"};
+  lo.threads = 1;
+  lo.timed_runs = kLatencyRounds;
+  QAC_ASSIGN_OR_RETURN(LatencyComparison c, compare_latency({serialize(fp32), serialize(int8)}, feeds, lo));
+  if (c.models.size() != 2) return Status::Internal("latency comparison returned no result");
+  report.speed.measured = true;
+  report.speed.fp32_ms = c.models[0].median_ms;
+  report.speed.int8_ms = c.models[1].median_ms;
+  report.speed.ratio = c.models[1].ratio_to_first;
+  report.speed.int8_mac_share = c.models[1].coverage ? c.models[1].coverage->share() : std::nan("");
+  if (report.speed.ratio >= 1.0) {
+    QAC_LOG(kWarning) << "the quantized model is NOT faster than FP32 here: " << report.speed.int8_ms << " ms vs "
+                      << report.speed.fp32_ms << " ms (1 thread, batch 1); qac bench --profile shows where the time goes";
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<Model> quantize(const Model& model, const Dataset& calibration, const QuantizationOptions& options,
                        QuantizationReport* report) {
@@ -51,6 +86,7 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   so.intra_op_threads = 1;
   auto session = Session::create(serialize(q), so, "quantized " + model.label());
   if (!session.ok()) return session.status().with_context("the quantized model does not load");
+  if (options.measure_latency) QAC_RETURN_IF_ERROR(measure_speed(model.impl().proto, q, calibration, rep));
   rep.seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return make_model(std::move(q), model.label());
 }

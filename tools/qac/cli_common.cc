@@ -74,6 +74,8 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
   app.add_flag("--float-weights", f.float_weights,
                "Store weights as float + QuantizeLinear instead of int8 initializers");
   app.add_option("--batch-size", f.batch_size, "Samples per inference run (0 = automatic)")->capture_default_str();
+  app.add_flag("--no-latency", f.no_latency,
+               "Skip the FP32 vs INT8 latency measurement (1 thread, one calibration sample) of the summary");
   app.add_option("--threads", f.threads, "Threads for ONNX Runtime (0 = all cores)")
       ->check(non_negative_number())->capture_default_str();
 }
@@ -97,6 +99,7 @@ QuantizationOptions to_options(const QuantizeFlags& f) {
   o.weights_as_int8_initializers = !f.float_weights;
   o.batch_size = f.batch_size;
   o.num_threads = f.threads;
+  o.measure_latency = !f.no_latency;
   return o;
 }
 

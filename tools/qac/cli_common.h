@@ -38,6 +38,7 @@ struct QuantizeFlags {
   double quantile = 1e-4;
   double smooth_quant_alpha = 0.95;
   bool float_weights = false;
+  bool no_latency = false;
   size_t batch_size = 0;
   int threads = 0;
 };

@@ -1,4 +1,5 @@
 // qac quantize MODEL --calibration DATA -o OUT [options]
+#include <cmath>
 #include <cstdio>
 
 #include "api/calibration_check.h"
@@ -38,6 +39,12 @@ void print_summary(const QuantizationReport& r, const std::string& output) {
   std::printf("quantized ops per type:\n");
   for (const auto& [type, count] : r.quantized_ops_per_type) std::printf("  %-22s %d\n", type.c_str(), count);
   if (!r.skipped.empty()) std::printf("%zu nodes left in float (see --report or -v)\n", r.skipped.size());
+  if (r.speed.measured) {
+    std::printf("latency (1 thread, batch 1): FP32 %.3f ms, INT8 %.3f ms, INT8/FP32 %.3f", r.speed.fp32_ms,
+                r.speed.int8_ms, r.speed.ratio);
+    if (!std::isnan(r.speed.int8_mac_share)) std::printf(", %.1f%% of MACs in int8 kernels", 100 * r.speed.int8_mac_share);
+    std::printf("\n");
+  }
 }
 
 AccuracyControlOptions accuracy_options(const QuantizeArgs& a) {

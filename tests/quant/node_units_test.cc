@@ -1,0 +1,186 @@
+// ONNX Runtime's form: each pattern qac emits as a node unit runs as the int8 kernel it was
+// emitted for, read from the kernels ONNX Runtime actually executes (its profiler), and the
+// emitted model computes what the float QDQ reference computes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "onnx/model_io.h"
+#include "quant/groups.h"
+#include "quant/pipeline.h"
+#include "runtime/int8_coverage.h"
+#include "runtime/profile.h"
+#include "runtime/session.h"
+#include "support/memory_dataset.h"
+#include "support/model_builder.h"
+
+namespace qac {
+namespace {
+
+using testing::MemoryDataset;
+using testing::ModelBuilder;
+using testing::random_tensor;
+
+constexpr int64_t kSamples = 16, kC = 8, kSide = 8;
+
+QuantizationOptions ort_options() {
+  QuantizationOptions o;
+  o.target = Target::kCpuVnni;
+  o.measure_latency = false;
+  return o;
+}
+
+struct Emitted {
+  CalibratedModel cm;
+  onnx::ModelProto model;
+};
+
+Emitted quantize_model(const onnx::ModelProto& fp32, const NamedTensors& data, const QuantizationOptions& o,
+                       const std::set<std::string>& disabled = {}) {
+  MemoryDataset calibration(data);
+  auto cm = prepare(fp32, o, nullptr);
+  EXPECT_TRUE(cm.ok()) << cm.status().to_string();
+  EXPECT_TRUE(calibrate(*cm, calibration, o, nullptr).ok());
+  EXPECT_TRUE(parameterize(*cm, o, &calibration, nullptr).ok());
+  auto q = emit(*cm, disabled, o, nullptr);
+  EXPECT_TRUE(q.ok()) << q.status().to_string();
+  return {std::move(*cm), std::move(*q)};
+}
+
+// Op types of the kernels ONNX Runtime (all optimizations) runs for `model`.
+std::multiset<std::string> executed_kernels(const onnx::ModelProto& model, const NamedTensors& feeds) {
+  SessionOptions so;
+  so.intra_op_threads = 1;
+  so.prepack_weights = false;
+  auto session = Session::create(serialize(model), so, "emitted model");
+  EXPECT_TRUE(session.ok()) << session.status().to_string();
+  std::multiset<std::string> kernels;
+  if (!session.ok()) return kernels;
+  auto nodes = profile_nodes(**session, feeds, 1, "emitted model");
+  EXPECT_TRUE(nodes.ok()) << nodes.status().to_string();
+  if (nodes.ok()) {
+    for (const auto& n : *nodes) kernels.insert(n.op_type);
+    auto coverage = int8_coverage(*nodes);
+    EXPECT_TRUE(coverage.ok());
+  }
+  return kernels;
+}
+
+NamedTensors image_data(uint32_t seed) { return {{"x", random_tensor({kSamples, kC, kSide, kSide}, seed)}}; }
+
+NamedTensors first_sample(const NamedTensors& data) {
+  const Tensor& x = data.at("x");
+  Tensor one(DType::kFloat32, {1, kC, kSide, kSide});
+  std::copy(x.data<float>(), x.data<float>() + one.numel(), one.data<float>());
+  return {{"x", one}};
+}
+
+// x -> Conv -> Relu -> MaxPool -> Conv(a) ; Conv(b) on x ; Add(a, b) -> GAP -> Flatten -> Gemm -> y
+onnx::ModelProto conv_net() {
+  ModelBuilder b;
+  b.input("x", {-1, kC, kSide, kSide}).output("y");
+  b.random_initializer("w1", {kC, kC, 3, 3}, 1).random_initializer("b1", {kC}, 2);
+  b.random_initializer("w2", {kC, kC, 1, 1}, 3).random_initializer("w3", {kC, kC, 1, 1}, 4);
+  b.random_initializer("wg", {kC, 4}, 5);
+  b.node("Conv", {"x", "w1", "b1"}, {"c1"}, "conv1").ints("pads", {1, 1, 1, 1});
+  b.node("Relu", {"c1"}, {"r1"}, "relu1");
+  b.node("MaxPool", {"r1"}, {"p1"}, "pool1").ints("kernel_shape", {2, 2}).ints("strides", {2, 2});
+  b.node("Conv", {"p1", "w2"}, {"a"}, "conv2");
+  b.node("Conv", {"p1", "w3"}, {"bb"}, "conv3");
+  b.node("Add", {"a", "bb"}, {"s"}, "add");
+  b.node("GlobalAveragePool", {"s"}, {"g"}, "gap");
+  b.node("Flatten", {"g"}, {"f"}, "flatten");
+  b.node("Gemm", {"f", "wg"}, {"y"}, "gemm");
+  return b.build();
+}
+
+TEST(NodeUnits, EveryUnitRunsAsItsInt8Kernel) {
+  const NamedTensors data = image_data(7);
+  const Emitted e = quantize_model(conv_net(), data, ort_options());
+  std::set<std::string> units;
+  for (const auto& u : e.cm.setup.units) units.insert(u.node_name);
+  EXPECT_EQ(units, (std::set<std::string>{"conv1", "conv2", "conv3", "add", "gap", "gemm"}));
+  const auto kernels = executed_kernels(e.model, first_sample(data));
+  EXPECT_EQ(kernels.count("QLinearConv"), 3u);
+  EXPECT_EQ(kernels.count("QLinearAdd"), 1u);
+  EXPECT_EQ(kernels.count("QLinearGlobalAveragePool"), 1u);
+  EXPECT_EQ(kernels.count("QGemm"), 1u);
+  // Nothing left in float of what the units cover; Relu folded, MaxPool on uint8 data.
+  EXPECT_EQ(kernels.count("Conv") + kernels.count("FusedConv") + kernels.count("Relu"), 0u);
+  EXPECT_EQ(kernels.count("DequantizeLinear"), 0u);  // the Gemm writes float: no DQ is left
+}
+
+TEST(NodeUnits, AFloatUnitLeavesItsNeighboursFused) {
+  const NamedTensors data = image_data(9);
+  const QuantizationOptions o = ort_options();
+  const Emitted full = quantize_model(conv_net(), data, o);
+  const auto groups = build_groups(full.cm.fp32, full.cm.setup);
+  ASSERT_EQ(groups.size(), full.cm.setup.units.size());
+  std::set<std::string> disabled;
+  for (const auto& g : groups) {
+    if (g.node_names.front() == "conv2") {
+      disabled.insert(g.unit_ids.begin(), g.unit_ids.end());
+      disabled.insert(g.weight_ids.begin(), g.weight_ids.end());
+    }
+  }
+  ASSERT_FALSE(disabled.empty());
+  auto partial = emit(full.cm, disabled, o, nullptr);
+  ASSERT_TRUE(partial.ok()) << partial.status().to_string();
+  // conv2 reads the DequantizeLinear of the int8 MaxPool and keeps its float weight.
+  for (const auto& n : partial->graph().node()) {
+    if (n.name() == "conv2") EXPECT_EQ(n.input(1), "w2");
+  }
+  const auto kernels = executed_kernels(*partial, first_sample(data));
+  // conv1 and conv3 stay fused, and so does the Add (conv2's output is quantized for it). ONNX
+  // Runtime 1.29 also fuses conv2 itself: a Conv between a DequantizeLinear and a QuantizeLinear
+  // gets its float weight quantized by ONNX Runtime (per tensor), so a unit whose input and
+  // output stay quantized is not fully float in deployment.
+  EXPECT_GE(kernels.count("QLinearConv"), 2u);
+  EXPECT_EQ(kernels.count("QLinearAdd"), 1u);
+}
+
+TEST(NodeUnits, OpenVinoTargetKeepsNncfPlacement) {
+  QuantizationOptions o = ort_options();
+  o.target = Target::kOpenVino;
+  const Emitted e = quantize_model(conv_net(), image_data(3), o);
+  EXPECT_TRUE(e.cm.setup.units.empty());
+  // NNCF: quantizers on op inputs only, none on a Conv output read by a quantizable op... the
+  // Add reads both Conv outputs through its own input quantizers.
+  bool add_inputs_quantized = false;
+  for (const auto& a : e.cm.setup.activations) add_inputs_quantized |= a.tensor == "a";
+  EXPECT_TRUE(add_inputs_quantized);
+  int signed_activations = 0;
+  for (const auto& [id, p] : e.cm.params.activation_params) signed_activations += p.dtype == DType::kInt8;
+  EXPECT_GT(signed_activations, 0);  // performance preset: int8 for signed ranges
+}
+
+TEST(NodeUnits, ActivationsAreUint8OnX86Targets) {
+  const Emitted e = quantize_model(conv_net(), image_data(5), ort_options());
+  ASSERT_FALSE(e.cm.params.activation_params.empty());
+  for (const auto& [id, p] : e.cm.params.activation_params) EXPECT_EQ(p.dtype, DType::kUInt8) << id;
+}
+
+TEST(NodeUnits, DepthwiseConvAndConvTransposeStayFloatWithAReason) {
+  ModelBuilder b;
+  b.input("x", {-1, kC, kSide, kSide}).output("y");
+  b.random_initializer("w1", {kC, kC, 1, 1}, 1).random_initializer("wd", {kC, 1, 3, 3}, 2);
+  b.random_initializer("wt", {kC, kC, 2, 2}, 3).random_initializer("w2", {kC, kC, 1, 1}, 4);
+  b.node("Conv", {"x", "w1"}, {"c1"}, "pw1");
+  b.node("Conv", {"c1", "wd"}, {"d"}, "dw").i("group", kC).ints("pads", {1, 1, 1, 1});
+  b.node("ConvTranspose", {"d", "wt"}, {"t"}, "up").ints("strides", {2, 2});
+  b.node("Conv", {"t", "w2"}, {"y0"}, "pw2");
+  b.node("Relu", {"y0"}, {"y"}, "relu");
+  const Emitted e = quantize_model(b.build(), image_data(11), ort_options());
+  std::set<std::string> units, skipped;
+  for (const auto& u : e.cm.setup.units) units.insert(u.node_name);
+  for (const auto& s : e.cm.setup.skipped) skipped.insert(s.node_name);
+  EXPECT_EQ(units, (std::set<std::string>{"pw1"}));  // pw2 writes the graph output (through Relu)
+  EXPECT_TRUE(skipped.count("dw"));
+  EXPECT_TRUE(skipped.count("up"));
+  EXPECT_TRUE(skipped.count("pw2"));
+}
+
+}  // namespace
+}  // namespace qac
