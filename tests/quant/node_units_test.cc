@@ -130,7 +130,9 @@ TEST(NodeUnits, AFloatUnitLeavesItsNeighboursFused) {
   ASSERT_TRUE(partial.ok()) << partial.status().to_string();
   // conv2 reads the DequantizeLinear of the int8 MaxPool and keeps its float weight.
   for (const auto& n : partial->graph().node()) {
-    if (n.name() == "conv2") EXPECT_EQ(n.input(1), "w2");
+    if (n.name() == "conv2") {
+      EXPECT_EQ(n.input(1), "w2");
+    }
   }
   const auto kernels = executed_kernels(*partial, first_sample(data));
   // conv1 and conv3 stay fused, and so does the Add (conv2's output is quantized for it). ONNX
