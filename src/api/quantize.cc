@@ -42,14 +42,14 @@ namespace {
 constexpr int kLatencyRounds = 15;
 
 // Fills report.speed: both models on the first calibration sample, interleaved rounds, 1 thread.
-Status measure_speed(const onnx::ModelProto& fp32, const onnx::ModelProto& int8, const Dataset& calibration,
+Status measure_speed(const onnx::ModelProto& fp32, const std::string& int8_bytes, const Dataset& calibration,
                      QuantizationReport& report) {
   QAC_ASSIGN_OR_RETURN(NamedTensors feeds, calibration.read(0, 1));
   LatencyOptions lo;
   lo.labels = {"FP32 model", "quantized model"};
   lo.threads = 1;
   lo.timed_runs = kLatencyRounds;
-  QAC_ASSIGN_OR_RETURN(LatencyComparison c, compare_latency({serialize(fp32), serialize(int8)}, feeds, lo));
+  QAC_ASSIGN_OR_RETURN(LatencyComparison c, compare_latency({serialize(fp32), int8_bytes}, feeds, lo));
   if (c.models.size() != 2) return Status::Internal("latency comparison returned no result");
   report.speed.measured = true;
   report.speed.fp32_ms = c.models[0].median_ms;
@@ -84,9 +84,10 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   SessionOptions so;
   so.optimization = OptimizationLevel::kAll;
   so.intra_op_threads = 1;
-  auto session = Session::create(serialize(q), so, "quantized " + model.label());
+  const std::string q_bytes = serialize(q);
+  auto session = Session::create(q_bytes, so, "quantized " + model.label());
   if (!session.ok()) return session.status().with_context("the quantized model does not load");
-  if (options.measure_latency) QAC_RETURN_IF_ERROR(measure_speed(model.impl().proto, q, calibration, rep));
+  if (options.measure_latency) QAC_RETURN_IF_ERROR(measure_speed(model.impl().proto, q_bytes, calibration, rep));
   rep.seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return make_model(std::move(q), model.label());
 }

@@ -55,10 +55,6 @@ std::vector<int> quantized_ops_fed(const GraphView& view,
   return ops_found;
 }
 
-}  // namespace
-
-namespace {
-
 // ONNX Runtime form: one group per node unit, in unit (topological) order. The group lists the
 // unit's own input quantizers (the tensors it reads) for the sensitivity probe; which quantizers
 // a configuration emits follows from the enabled units.
@@ -71,7 +67,7 @@ std::vector<QuantizerGroup> unit_groups(const onnx::ModelProto& model, const Qua
     g.unit_ids.push_back(unit.id);
     if (!unit.weight_id.empty()) g.weight_ids.push_back(unit.weight_id);
     for (const auto& [node, slot] : unit.inputs) {
-      const std::string id = "act:" + graph.node(node).input(slot);
+      const std::string id = activation_quantizer_id(graph.node(node).input(slot));
       if (std::find(g.activation_ids.begin(), g.activation_ids.end(), id) == g.activation_ids.end()) {
         g.activation_ids.push_back(id);
       }

@@ -72,11 +72,7 @@ class UnitPlacer {
     unit.node = i;
     unit.node_name = view_.node_label(i);
     unit.op_type = op;
-    unit.id = "unit:" + unit.node_name;
-    if (!unit_ids_.insert(unit.id).second) {  // node names need not be unique in ONNX
-      unit.id.append("#").append(std::to_string(i));
-      unit_ids_.insert(unit.id);
-    }
+    unit.id = unit_ids_.make("unit:", unit.node_name, i);
     const OpKind kind = roles_.kind[i];
     if (kind == OpKind::kWeighted) {
       if (!weighted_unit(i, unit, why_not)) return std::nullopt;
@@ -104,7 +100,6 @@ class UnitPlacer {
     const auto& node = view_.node(i);
     const std::string& op = node.op_type();
     const auto layout = *weighted_op_layout(op);
-    unit.kernel = UnitKernel::kWeighted;
     unit.output_required = op == ops::kConv;
     if (op == ops::kConvTranspose) {
       why_not = "ONNX Runtime's CPU execution provider has no int8 ConvTranspose kernel: quantizers around it "
@@ -129,17 +124,7 @@ class UnitPlacer {
                 "float one (NCHWc) on every measured model (bench/int8_speed.md), and its Q/DQ pair costs more";
       return false;
     }
-    WeightQuantizer w;
-    w.node = i;
-    w.node_name = view_.node_label(i);
-    w.id = "w:" + w.node_name;
-    if (!weight_ids_.insert(w.id).second) {
-      w.id.append("#").append(std::to_string(i));
-      weight_ids_.insert(w.id);
-    }
-    w.initializer = weight;
-    w.axis = weight_channel_axis(node, std::max(1, init->dims_size()));
-    w.input_slot = layout.weight_input;
+    WeightQuantizer w = make_weight_quantizer(node, i, view_.node_label(i), *init, weight_ids_);
     unit.weight_id = w.id;
     unit.inputs = {{i, layout.activation_input}};
     unit.reason = op == ops::kConv    ? "QLinearConv: uint8 input and output, int8 per-channel weight, int32 bias"
@@ -152,7 +137,6 @@ class UnitPlacer {
   bool qlinear_unit(int i, OpKind kind, QuantUnit& unit, std::string& why_not) {
     const auto& node = view_.node(i);
     const std::string& op = node.op_type();
-    unit.kernel = UnitKernel::kQLinear;
     unit.output_required = true;
     if (op == ops::kLeakyRelu) {
       if (!reaches_weighted_[i]) return false;  // post-processing
@@ -204,7 +188,7 @@ class UnitPlacer {
   const NodeRoles& roles_;
   const std::vector<bool> reaches_weighted_;
   QuantizerSetup setup_;
-  std::set<std::string> unit_ids_, weight_ids_;
+  NodeIds unit_ids_, weight_ids_;
   WeightQuantizer pending_weight_;  // of the weighted unit being built
 };
 

@@ -145,16 +145,14 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
   QdqInputs params;
   params.setup = &cm.setup;
   const Target target = resolve_target(options.target);
-  const ActivationTypes types = qdq_form(target) == QdqForm::kOnnxRuntimeUnits && target != Target::kCpuArm
-                                    ? ActivationTypes::kUInt8Only
-                                    : ActivationTypes::kInt8OrUInt8;
+  const ActivationTypes types = activation_types(target);
   std::vector<ActivationQuantizer> own;  // quantizers whose parameters come from their own range
   if (cm.setup.units.empty()) {
     own = cm.setup.activations;
   } else {
     for (const auto& t : cm.setup.unit_tensors) {
       ActivationQuantizer q;
-      q.id = "act:" + t;
+      q.id = activation_quantizer_id(t);
       q.tensor = t;
       own.push_back(std::move(q));
     }

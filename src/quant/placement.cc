@@ -94,17 +94,7 @@ class Placer {
         const auto layout = *weighted_op_layout(node.op_type());
         const std::string& weight = node.input(layout.weight_input);
         if (const auto* init = view_.initializer(weight)) {
-          WeightQuantizer w;
-          w.node = i;
-          w.node_name = view_.node_label(i);
-          w.id = "w:" + w.node_name;
-          if (!weight_ids_.insert(w.id).second) {  // node names need not be unique in ONNX
-            w.id += "#" + std::to_string(i);
-            weight_ids_.insert(w.id);
-          }
-          w.initializer = weight;
-          w.axis = weight_channel_axis(node, std::max(1, init->dims_size()));
-          w.input_slot = layout.weight_input;
+          WeightQuantizer w = make_weight_quantizer(node, i, view_.node_label(i), *init, weight_ids_);
           weights_.push_back(std::move(w));
           quantized = true;
         } else {
@@ -249,7 +239,7 @@ class Placer {
 
     for (auto& [tensor, point] : points_) {
       ActivationQuantizer q;
-      q.id = "act:" + tensor;
+      q.id = activation_quantizer_id(tensor);
       q.tensor = tensor;
       std::sort(point.consumers.begin(), point.consumers.end());
       for (const auto& use : point.consumers) q.consumers.emplace_back(use.node, use.slot);
@@ -316,12 +306,36 @@ class Placer {
   std::vector<int> position_;  // node index -> position in topological order
   std::map<std::string, Point> points_;
   std::vector<WeightQuantizer> weights_;
-  std::set<std::string> weight_ids_;
+  NodeIds weight_ids_;
   std::set<int> quantized_nodes_;
   ScaleUnion scales_;
 };
 
 }  // namespace
+
+std::string activation_quantizer_id(const std::string& tensor) { return "act:" + tensor; }
+
+std::string NodeIds::make(const std::string& prefix, const std::string& label, int node) {
+  std::string id = prefix + label;
+  if (!used_.insert(id).second) {
+    id.append("#").append(std::to_string(node));
+    used_.insert(id);
+  }
+  return id;
+}
+
+WeightQuantizer make_weight_quantizer(const onnx::NodeProto& node, int index, const std::string& label,
+                                      const onnx::TensorProto& weight, NodeIds& ids) {
+  const WeightedOpLayout layout = *weighted_op_layout(node.op_type());
+  WeightQuantizer w;
+  w.node = index;
+  w.node_name = label;
+  w.id = ids.make("w:", label, index);
+  w.initializer = weight.name();
+  w.axis = weight_channel_axis(node, std::max(1, weight.dims_size()));
+  w.input_slot = layout.weight_input;
+  return w;
+}
 
 Result<QuantizerSetup> place_quantizers(const onnx::ModelProto& model,
                                         const PlacementOptions& options) {

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,17 +80,12 @@ struct WeightQuantizer {
 
 // ONNX Runtime form: one op (plus a Relu/Clip after it) that ONNX Runtime runs as one int8
 // kernel when it reads DequantizeLinear outputs and writes through a QuantizeLinear.
-enum class UnitKernel {
-  kWeighted,  // Conv, MatMul, Gemm: QLinearConv, QLinearMatMul / MatMulIntegerToFloat, QGemm
-  kQLinear,   // Add, Mul, Concat, AveragePool, GlobalAveragePool, LeakyRelu: QLinear* kernels
-};
 
 struct QuantUnit {
   std::string id;         // "unit:<node label>", unique in a setup
   int node = -1;          // the op, index in graph.node()
   std::string node_name;  // its label
   std::string op_type;
-  UnitKernel kernel = UnitKernel::kWeighted;
   std::vector<std::pair<int, int>> inputs;  // (node, slot) activation inputs read quantized
   std::string output;        // tensor the unit's QuantizeLinear reads (after a folded Relu/Clip)
   bool output_required = true;  // false: MatMul / Gemm also fuse with a float output
@@ -121,6 +117,25 @@ struct QuantizerSetup {
   // indices, not ignored, data input 0 and output 0 float activations.
   std::vector<int> data_movers;
 };
+
+// "act:<tensor>": the id of the activation quantizer on `tensor` (one quantizer per tensor).
+std::string activation_quantizer_id(const std::string& tensor);
+
+// Ids named after nodes ("w:<label>", "unit:<label>"), unique in one setup although ONNX node
+// names need not be: "#<node index>" is appended to an id already taken.
+class NodeIds {
+ public:
+  std::string make(const std::string& prefix, const std::string& label, int node);
+
+ private:
+  std::set<std::string> used_;
+};
+
+// The per-output-channel quantizer of the initializer weight `weight` of weighted node `node`
+// (index `index` in graph.node(), label `label`), id "w:<label>" from `ids`.
+// REQUIRES: weighted_op_layout(node.op_type()) has a value.
+WeightQuantizer make_weight_quantizer(const onnx::NodeProto& node, int index, const std::string& label,
+                                      const onnx::TensorProto& weight, NodeIds& ids);
 
 // Places quantizers on the main graph of `model` in `options.form`: NNCF's rules above, or
 // ONNX Runtime node units (quant/node_units.h). The model is read only. Shapes/types from

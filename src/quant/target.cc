@@ -78,6 +78,11 @@ Preset effective_preset(const QuantizationOptions& options) {
                                                                                 : Preset::kPerformance;
 }
 
+ActivationTypes activation_types(Target resolved) {
+  const bool onnx_runtime_x86 = qdq_form(resolved) == QdqForm::kOnnxRuntimeUnits && resolved != Target::kCpuArm;
+  return onnx_runtime_x86 ? ActivationTypes::kUInt8Only : ActivationTypes::kInt8OrUInt8;
+}
+
 const char* target_name(Target target) {
   switch (target) {
     case Target::kHost: return "host";

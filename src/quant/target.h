@@ -3,6 +3,7 @@
 #pragma once
 
 #include "qac/options.h"
+#include "quant/scheme.h"
 
 namespace qac {
 
@@ -24,6 +25,10 @@ Target int8_kernels_of(Target resolved);
 
 // REQUIRES: `resolved` is not kHost (resolve_target() first).
 QdqForm qdq_form(Target resolved);
+
+// The 8-bit activation types the int8 kernels of `resolved` take: uint8 only for ONNX Runtime
+// on x86 (it fuses int8 activations on ARM only). REQUIRES: `resolved` is not kHost.
+ActivationTypes activation_types(Target resolved);
 
 const char* target_name(Target target);
 

@@ -33,13 +33,12 @@ class Resolver {
       for (const auto& [node, slot] : unit.inputs) unit_slots_[{node, slot}] = static_cast<int>(u);
       unit_of_output_[unit.output] = static_cast<int>(u);
     }
-    for (int m : setup.data_movers) is_mover_[m] = true;
+    movers_.insert(setup.data_movers.begin(), setup.data_movers.end());
   }
 
   std::vector<ActivationQuantizer> run() {
     compute_wanted();
-    for (const auto& input : view_.graph().input()) decide_unproduced(input.name());
-    for (const auto& init : view_.graph().initializer()) decide_unproduced(init.name());
+    for (const auto& input : view_.graph().input()) decide_graph_input(input.name());
     for (int n : view_.topological_order()) {
       for (const auto& out : view_.node(n).output()) {
         if (!out.empty()) decide(n, out);
@@ -49,10 +48,7 @@ class Resolver {
   }
 
  private:
-  bool is_mover(int node) const {
-    auto it = is_mover_.find(node);
-    return it != is_mover_.end() && it->second;
-  }
+  bool is_mover(int node) const { return movers_.count(node) > 0; }
   bool read_by_enabled_unit(const std::string& tensor) const {
     for (const auto& use : view_.consumers(tensor)) {
       if (unit_slots_.count({use.node, use.slot})) return true;
@@ -89,9 +85,8 @@ class Resolver {
     return it != wanted_.end() && it->second;
   }
 
-  // Graph inputs (and initializers, which are never unit inputs): own quantizer when an
-  // enabled unit reads them.
-  void decide_unproduced(const std::string& tensor) {
+  // Graph inputs: own quantizer when an enabled unit reads them.
+  void decide_graph_input(const std::string& tensor) {
     if (state_.count(tensor) || !read_by_enabled_unit(tensor)) return;
     TensorState& s = state_[tensor];
     s.carrier = Carrier::kOwn;
@@ -119,7 +114,7 @@ class Resolver {
       if (in_it != state_.end() && in_it->second.carrier != Carrier::kFloat) {
         s.carrier = Carrier::kInherited;
         s.int8_producer = true;
-        s.params_from = in_it->second.carrier == Carrier::kInherited ? in_it->second.params_from : "act:" + in;
+        s.params_from = in_it->second.carrier == Carrier::kInherited ? in_it->second.params_from : activation_quantizer_id(in);
         s.reason = "int8 data passed through " + label(producer) + " with the scale and zero point of '" + in + "'";
         state_[tensor] = std::move(s);
         return;
@@ -157,14 +152,14 @@ class Resolver {
   }
 
   std::vector<ActivationQuantizer> assemble() const {
-    std::map<int, int> position;
+    std::vector<int> position(static_cast<size_t>(view_.num_nodes()), 0);
     const auto& order = view_.topological_order();
-    for (size_t i = 0; i < order.size(); ++i) position[order[i]] = static_cast<int>(i);
+    for (size_t i = 0; i < order.size(); ++i) position[static_cast<size_t>(order[i])] = static_cast<int>(i);
     std::vector<ActivationQuantizer> out;
     for (const auto& [tensor, s] : state_) {
       if (s.carrier == Carrier::kFloat) continue;
       ActivationQuantizer q;
-      q.id = "act:" + tensor;
+      q.id = activation_quantizer_id(tensor);
       q.tensor = tensor;
       q.consumers = dq_readers(tensor, s);
       q.params_from = s.params_from;
@@ -174,7 +169,7 @@ class Resolver {
     }
     auto tensor_position = [&](const ActivationQuantizer& q) {
       const int p = view_.producer(q.tensor);
-      return p < 0 ? -1 : position.at(p);
+      return p < 0 ? -1 : position[static_cast<size_t>(p)];
     };
     std::stable_sort(out.begin(), out.end(), [&](const ActivationQuantizer& a, const ActivationQuantizer& b) {
       return tensor_position(a) < tensor_position(b);
@@ -186,7 +181,7 @@ class Resolver {
   const QuantizerSetup& setup_;
   std::map<std::pair<int, int>, int> unit_slots_;  // enabled unit inputs -> unit index
   std::map<std::string, int> unit_of_output_;      // enabled unit outputs -> unit index
-  std::map<int, bool> is_mover_;
+  std::set<int> movers_;
   std::map<std::string, bool> wanted_;
   std::map<std::string, TensorState> state_;
 };
