@@ -141,6 +141,23 @@ inline std::ostream& operator<<(std::ostream& os, const CliResult& r) {
   return os << "exit " << r.exit_code << "\n--- stdout ---\n" << r.out << "--- stderr ---\n" << r.err;
 }
 
+// Exit codes the README documents.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;         // bad input, runtime failure
+inline constexpr int kExitUsage = 2;         // bad command line
+inline constexpr int kExitBudgetNotMet = 3;  // accuracy budget not met
+
+// The run failed with `exit_code`, printed nothing on stdout and, on stderr, one "qac: error:"
+// line (or CLI11's usage message) naming every string of `names`.
+inline void expect_cli_failure(const CliResult& r, int exit_code, const std::vector<std::string>& names) {
+  EXPECT_EQ(r.exit_code, exit_code) << r;
+  EXPECT_TRUE(r.out.empty()) << r;
+  for (const auto& name : names) EXPECT_NE(r.err.find(name), std::string::npos) << "'" << name << "'\n" << r;
+  if (exit_code == kExitError) {
+    EXPECT_NE(r.err.find("qac: error: "), std::string::npos) << r;
+  }
+}
+
 // The first `count` samples of the dataset in `dir` (all of them when it holds fewer).
 inline Result<NamedTensors> first_samples(const fs::path& dir, size_t count) {
   QAC_ASSIGN_OR_RETURN(auto data, open_dataset(dir));
