@@ -5,6 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>  // mkdtemp, setenv
+
+#include <cstdlib>
+
 #include <cmath>
 #include <filesystem>
 
@@ -155,19 +159,23 @@ TEST(ProfileTest, MacsOfExecutedMatrixProducts) {
 
 TEST(ProfileTest, ProfileNodesListsEachNodeOnceAndRemovesItsTraces) {
   namespace fs = std::filesystem;
-  auto count_trace_folders = [] {
-    int n = 0;
-    for (const auto& e : fs::directory_iterator(fs::temp_directory_path())) {
-      n += e.path().filename().string().rfind("qac_profile_", 0) == 0;
-    }
-    return n;
-  };
-  const int folders_before = count_trace_folders();
+  // A private temporary folder: tests running in parallel profile models too.
+  std::string private_tmp = (fs::temp_directory_path() / "qac_profile_test_XXXXXX").string();
+  ASSERT_NE(::mkdtemp(private_tmp.data()), nullptr);
+  const char* saved = std::getenv("TMPDIR");
+  const std::string saved_tmpdir = saved ? saved : "";
+  ::setenv("TMPDIR", private_tmp.c_str(), 1);
   const auto once = profile(testing::qdq_conv_model(), conv_feeds(), /*prepack_weights=*/true, /*runs=*/1);
   const auto thrice = profile(testing::qdq_conv_model(), conv_feeds(), /*prepack_weights=*/true, /*runs=*/3);
+  if (saved) {
+    ::setenv("TMPDIR", saved_tmpdir.c_str(), 1);
+  } else {
+    ::unsetenv("TMPDIR");
+  }
   EXPECT_EQ(op_types(once), op_types(thrice));
   for (const NodeRecord& n : thrice) EXPECT_GE(n.microseconds, 0) << n.name;
-  EXPECT_EQ(count_trace_folders(), folders_before);
+  EXPECT_TRUE(fs::is_empty(private_tmp)) << "trace folders left in " << private_tmp;
+  fs::remove_all(private_tmp);
 }
 
 TEST(ProfileTest, TimePerOpTypeSumsAndSortsLargestFirst) {
