@@ -299,7 +299,7 @@ Status full_bias_correction(const onnx::ModelProto& fp32, const QuantizerSetup& 
     std::optional<Layer> layer = correctable_layer(fp32, wq, inputs, stats, params, log);
     if (!layer) continue;
     const BiasSite& site = layer->site;
-    QAC_ASSIGN_OR_RETURN(onnx::ModelProto quantized, emit_qdq(fp32, params, QdqEmitOptions{}, nullptr));
+    QAC_ASSIGN_OR_RETURN(onnx::ModelProto quantized, emit_qdq(fp32, params, qdq_emit_options(setup), nullptr));
     std::string q_input;
     for (const auto& n : quantized.graph().node()) {
       if (n.name() == node.name()) q_input = n.input(0);

@@ -206,9 +206,7 @@ Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::str
   }
   QdqInputs params = cm.params;
   params.setup = &kept;
-  QdqEmitOptions eo;
-  eo.weights_as_int8_initializers = options.weights_as_int8_initializers;
-  return emit_qdq(cm.fp32, params, eo, log);
+  return emit_qdq(cm.fp32, params, qdq_emit_options(cm.setup, options.weights_as_int8_initializers), log);
 }
 
 }  // namespace qac

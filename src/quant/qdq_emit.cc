@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
+#include <tuple>
 
 #include "graph/graph_edit.h"
+#include "graph/node_attributes.h"
 #include "graph/tensor_data.h"
+#include "quant/op_table.h"
 
 namespace qac {
 namespace {
@@ -62,11 +66,53 @@ onnx::NodeProto make_node(const std::string& op, const std::string& name,
   return n;
 }
 
+// Input channels of the activation of float weighted node `node` and their axis, from its float
+// initializer weight: Conv [C_out, C_in/group, k...], ConvTranspose [C_in, C_out/group, k...],
+// Gemm B [K, N] (transB=0) or [N, K], activation A [M, K] (transA=0) or [K, M]. nullopt for
+// other ops or weights that are not float initializers (ONNX Runtime leaves those alone).
+struct ChannelAxis {
+  int axis = 1;
+  int64_t channels = 0;
+};
+std::optional<ChannelAxis> activation_channels(const onnx::NodeProto& node, const onnx::TensorProto* weight) {
+  constexpr int kNchwChannelAxis = 1;
+  if (!weight || weight->data_type() != onnx::TensorProto_DataType_FLOAT || weight->dims_size() < 2) return std::nullopt;
+  const std::string& op = node.op_type();
+  if (op == ops::kConv) return ChannelAxis{kNchwChannelAxis, weight->dims(1) * int_attribute(node, "group", 1)};
+  if (op == ops::kConvTranspose) return ChannelAxis{kNchwChannelAxis, weight->dims(0)};
+  if (op == ops::kGemm) {
+    const bool trans_a = int_attribute(node, "transA", 0) != 0, trans_b = int_attribute(node, "transB", 0) != 0;
+    return ChannelAxis{trans_a ? 0 : 1, weight->dims(trans_b ? 1 : 0)};
+  }
+  return std::nullopt;
+}
+
 const onnx::TensorProto* find_initializer(const onnx::GraphProto& g, const std::string& name) {
   for (const auto& t : g.initializer()) {
     if (t.name() == name) return &t;
   }
   return nullptr;
+}
+
+// When input `slot` of node `node` is the activation of a float Conv/ConvTranspose/Gemm (not in
+// `quantized_weights`), directly or through a Pad that alone feeds one (ONNX Runtime folds such a
+// Pad into the Conv first): its channel axis and count, for a per-channel DequantizeLinear.
+std::optional<ChannelAxis> float_weighted_reader(const onnx::GraphProto& g, int node, int slot,
+                                                 const std::set<int>& quantized_weights,
+                                                 const std::map<std::string, std::vector<std::pair<int, int>>>& readers) {
+  constexpr int kPadDataSlot = 0;
+  const onnx::NodeProto* reader = &g.node(node);
+  int reader_index = node;
+  if (reader->op_type() == ops::kPad && slot == kPadDataSlot && reader->output_size() > 0) {
+    auto it = readers.find(reader->output(0));
+    if (it == readers.end() || it->second.size() != 1) return std::nullopt;
+    std::tie(reader_index, slot) = it->second.front();
+    reader = &g.node(reader_index);
+  }
+  if (slot != kActivationSlot || quantized_weights.count(reader_index)) return std::nullopt;
+  const auto layout = weighted_op_layout(reader->op_type());
+  if (!layout || reader->input_size() <= layout->weight_input) return std::nullopt;
+  return activation_channels(*reader, find_initializer(g, reader->input(layout->weight_input)));
 }
 
 // Bias values of `node` as floats, or empty when it has no 1-D float initializer bias.
@@ -94,6 +140,13 @@ Status overwrite_float_initializer(onnx::GraphProto& g, const std::string& name,
 
 }  // namespace
 
+QdqEmitOptions qdq_emit_options(const QuantizerSetup& setup, bool weights_as_int8_initializers) {
+  QdqEmitOptions o;
+  o.weights_as_int8_initializers = weights_as_int8_initializers;
+  o.per_channel_dq_for_float_weighted_ops = !setup.units.empty();
+  return o;
+}
+
 Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs& inputs,
                                   const QdqEmitOptions& options, std::vector<std::string>* log) {
   if (!inputs.setup) return Status::Internal("emit_qdq called without a quantizer setup");
@@ -107,6 +160,14 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
   std::map<std::string, std::vector<onnx::NodeProto>> after_value;
   std::vector<onnx::NodeProto> at_start;
   std::map<std::pair<int, int>, std::string> activation_of_input;  // (node, slot) -> params key
+  std::set<int> nodes_with_weight;  // weighted nodes whose weight is quantized
+  for (const WeightQuantizer& wq : setup.weights) nodes_with_weight.insert(wq.node);
+  std::map<std::string, std::vector<std::pair<int, int>>> readers;  // tensor -> (node, slot)
+  if (options.per_channel_dq_for_float_weighted_ops) {
+    for (int i = 0; i < num_nodes; ++i) {
+      for (int k = 0; k < g.node(i).input_size(); ++k) readers[g.node(i).input(k)].emplace_back(i, k);
+    }
+  }
 
   for (const ActivationQuantizer& aq : setup.activations) {
     const std::string& params_key = aq.params_from.empty() ? aq.id : aq.params_from;
@@ -131,9 +192,36 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
     auto& dest = produced_by_node ? after_value[aq.tensor] : at_start;
     dest.insert(dest.end(), pair.begin(), pair.end());
     std::string consumers;
+    std::map<std::pair<int, int64_t>, std::string> per_channel_dq;  // (axis, channels) -> its output
     for (const auto& [node, slot] : aq.consumers) {
       if (node < 0 || node >= num_nodes || slot >= g.node(node).input_size()) {
         return Status::Internal("activation quantizer on '" + aq.tensor + "' names a bad consumer");
+      }
+      const std::optional<ChannelAxis> shield =
+          options.per_channel_dq_for_float_weighted_ops ? float_weighted_reader(g, node, slot, nodes_with_weight, readers)
+                                                        : std::nullopt;
+      if (shield) {
+        std::string& out = per_channel_dq[{shield->axis, shield->channels}];
+        if (out.empty()) {
+          out = names.make(aq.tensor + "_dequantized_per_channel");
+          const std::string pc_scale = names.make(aq.tensor + "_scale_per_channel");
+          const std::string pc_zp = names.make(aq.tensor + "_zero_point_per_channel");
+          const size_t c = static_cast<size_t>(shield->channels);
+          const std::vector<float> scales(c, p.scale);
+          *g.add_initializer() = make_initializer(pc_scale, DType::kFloat32, {shield->channels}, scales.data(), c * 4);
+          if (p.dtype == DType::kUInt8) {
+            const std::vector<uint8_t> zps(c, static_cast<uint8_t>(p.zero_point));
+            *g.add_initializer() = make_initializer(pc_zp, DType::kUInt8, {shield->channels}, zps.data(), c);
+          } else {
+            const std::vector<int8_t> zps(c, static_cast<int8_t>(p.zero_point));
+            *g.add_initializer() = make_initializer(pc_zp, DType::kInt8, {shield->channels}, zps.data(), c);
+          }
+          dest.push_back(make_node(kDequantizeLinear, names.make(aq.tensor + "_DequantizeLinear_per_channel"),
+                                   {q_out, pc_scale, pc_zp}, out, shield->axis));
+        }
+        g.mutable_node(node)->set_input(slot, out);
+        consumers += (consumers.empty() ? "" : ", ") + g.node(node).name() + " (float, per-channel DequantizeLinear)";
+        continue;
       }
       g.mutable_node(node)->set_input(slot, dq_out);
       activation_of_input[{node, slot}] = params_key;

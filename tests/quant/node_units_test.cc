@@ -135,12 +135,70 @@ TEST(NodeUnits, AFloatUnitLeavesItsNeighboursFused) {
     }
   }
   const auto kernels = executed_kernels(*partial, first_sample(data));
-  // conv1 and conv3 stay fused, and so does the Add (conv2's output is quantized for it). ONNX
-  // Runtime 1.29 also fuses conv2 itself: a Conv between a DequantizeLinear and a QuantizeLinear
-  // gets its float weight quantized by ONNX Runtime (per tensor), so a unit whose input and
-  // output stay quantized is not fully float in deployment.
-  EXPECT_GE(kernels.count("QLinearConv"), 2u);
+  // conv1 and conv3 stay fused, and so does the Add (conv2's output is quantized for it); conv2
+  // runs in float although it sits between a DequantizeLinear and a QuantizeLinear (its
+  // per-channel DequantizeLinear keeps ONNX Runtime from quantizing its weight per tensor).
+  EXPECT_EQ(kernels.count("QLinearConv"), 2u);
   EXPECT_EQ(kernels.count("QLinearAdd"), 1u);
+  EXPECT_EQ(kernels.count("Conv") + kernels.count("FusedConv"), 1u);
+}
+
+// SQNR in dB of `test` against `reference`.
+double sqnr_db(const Tensor& reference, const Tensor& test) {
+  double err = 0, energy = 0;
+  for (size_t i = 0; i < reference.numel(); ++i) {
+    const double r = reference.data<float>()[i], d = test.data<float>()[i] - r;
+    err += d * d;
+    energy += r * r;
+  }
+  return 10 * std::log10(energy / std::max(err, 1e-30));
+}
+
+Tensor run_once(const onnx::ModelProto& model, const NamedTensors& feeds, OptimizationLevel level) {
+  SessionOptions so;
+  so.optimization = level;
+  so.intra_op_threads = 1;
+  auto session = Session::create(serialize(model), so, "emitted model");
+  EXPECT_TRUE(session.ok()) << session.status().to_string();
+  auto out = (*session)->run(feeds);
+  EXPECT_TRUE(out.ok()) << out.status().to_string();
+  return out->front();
+}
+
+// pw1 -> Relu6 -> Pad -> depthwise -> Relu6 -> pw2 -> Relu -> dw2 -> Clip -> pw3 -> y: the
+// depthwise Convs stay float between int8 units, directly and through a Pad, with Relu6 after
+// them, i.e. between a DequantizeLinear and a QuantizeLinear.
+TEST(NodeUnits, FloatConvsBetweenUnitsRunInFloat) {
+  ModelBuilder b;
+  b.input("x", {-1, kC, kSide, kSide}).output("y");
+  b.random_initializer("w1", {kC, kC, 1, 1}, 1).random_initializer("wd", {kC, 1, 3, 3}, 2);
+  b.random_initializer("w2", {kC, kC, 1, 1}, 3).random_initializer("wd2", {kC, 1, 3, 3}, 4);
+  b.random_initializer("w3", {kC, kC, 1, 1}, 5);
+  b.initializer("lo", {}, {0.0f}).initializer("hi", {}, {6.0f});
+  b.initializer_i64("pads", {8}, {0, 0, 1, 1, 0, 0, 1, 1});
+  b.node("Conv", {"x", "w1"}, {"c1"}, "pw1");
+  b.node("Clip", {"c1", "lo", "hi"}, {"r1"}, "relu6_1");
+  b.node("Pad", {"r1", "pads"}, {"p1"}, "pad");
+  b.node("Conv", {"p1", "wd"}, {"d1"}, "dw1").i("group", kC);
+  b.node("Clip", {"d1", "lo", "hi"}, {"r2"}, "relu6_2");
+  b.node("Conv", {"r2", "w2"}, {"c2"}, "pw2");
+  b.node("Relu", {"c2"}, {"r3"}, "relu3");
+  b.node("Conv", {"r3", "wd2"}, {"d2"}, "dw2").i("group", kC).ints("pads", {1, 1, 1, 1});
+  b.node("Clip", {"d2", "lo", "hi"}, {"r4"}, "relu6_4");
+  b.node("Conv", {"r4", "w3"}, {"y0"}, "pw3");
+  b.node("Add", {"y0", "x"}, {"y"}, "out");
+  const NamedTensors data = image_data(13);
+  const Emitted e = quantize_model(b.build(), data, ort_options());
+  std::set<std::string> units;
+  for (const auto& u : e.cm.setup.units) units.insert(u.node_name);
+  EXPECT_EQ(units, (std::set<std::string>{"pw1", "pw2", "pw3"}));
+  const auto kernels = executed_kernels(e.model, first_sample(data));
+  EXPECT_EQ(kernels.count("QLinearConv"), 3u) << ::testing::PrintToString(kernels);
+  // Without the per-channel DequantizeLinear, ONNX Runtime ran both depthwise Convs as int8
+  // kernels with per-tensor weights, far from the float QDQ reference.
+  const Tensor deployed = run_once(e.model, first_sample(data), OptimizationLevel::kAll);
+  const Tensor reference = run_once(e.model, first_sample(data), OptimizationLevel::kDisabled);
+  EXPECT_GT(sqnr_db(reference, deployed), 30.0);
 }
 
 TEST(NodeUnits, OpenVinoTargetKeepsNncfPlacement) {
