@@ -29,18 +29,24 @@ class UnitPlacer {
       : view_(view), facts_(facts), roles_(roles), reaches_weighted_(reaches_weighted_op(view)) {}
 
   QuantizerSetup run() {
+    std::vector<int> depthwise;  // decided once the other units are known
     for (int i : view_.topological_order()) {
+      if (is_data_mover(i)) setup_.data_movers.push_back(i);
+      if (is_depthwise_candidate(i)) {
+        depthwise.push_back(i);
+        continue;
+      }
       std::string why_not;
       if (auto unit = make_unit(i, why_not)) {
-        ++setup_.quantized_ops_per_type[unit->op_type];
-        setup_.units.push_back(std::move(*unit));
+        accept(std::move(*unit));
       } else if (!why_not.empty()) {
-        setup_.skipped.push_back(SkippedNode{view_.node_label(i), view_.node(i).op_type(), why_not});
+        skip(i, why_not);
       } else if (!roles_.skip_reason[i].empty()) {
-        setup_.skipped.push_back(SkippedNode{view_.node_label(i), view_.node(i).op_type(), roles_.skip_reason[i]});
+        skip(i, roles_.skip_reason[i]);
       }
-      if (is_data_mover(i)) setup_.data_movers.push_back(i);
     }
+    for (int d : depthwise) decide_depthwise(d);
+    order_by_position();
     collect_unit_tensors();
     return std::move(setup_);
   }
@@ -53,6 +59,85 @@ class UnitPlacer {
     return is_default_onnx_domain(node) && moves_int8_data(node.op_type()) && roles_.skip_reason[i].empty() &&
            !view_.has_subgraphs(i) && node.input_size() > 0 && node.output_size() > 0 &&
            facts_.is_float_activation(node.input(0)) && facts_.is_float_activation(node.output(0));
+  }
+
+  void accept(QuantUnit unit) {
+    if (!unit.weight_id.empty()) setup_.weights.push_back(std::move(pending_weight_));
+    ++setup_.quantized_ops_per_type[unit.op_type];
+    setup_.units.push_back(std::move(unit));
+  }
+
+  void skip(int i, const std::string& why) {
+    skipped_.emplace_back(i, SkippedNode{view_.node_label(i), view_.node(i).op_type(), why});
+  }
+
+  bool is_depthwise_candidate(int i) const {
+    const auto& node = view_.node(i);
+    if (roles_.kind[i] != OpKind::kWeighted || !roles_.skip_reason[i].empty() || node.op_type() != ops::kConv ||
+        node.input_size() < 2) {
+      return false;
+    }
+    const onnx::TensorProto* weight = view_.initializer(node.input(1));
+    return weight != nullptr && is_depthwise_conv(node, *weight);
+  }
+
+  // A depthwise Conv is a unit only between int8 units: its input is an int8 unit's output
+  // (possibly moved by data-movement ops) and only units read its output. There ONNX Runtime
+  // runs it as an int8 kernel in any case (it would quantize a float one's weight per tensor
+  // itself); elsewhere the Q/DQ pair around the int8 kernel costs more than the float kernel.
+  void decide_depthwise(int d) {
+    std::string why_not;
+    std::optional<QuantUnit> unit = make_unit(d, why_not);
+    if (!unit) {
+      skip(d, why_not.empty() ? roles_.skip_reason[d] : why_not);
+      return;
+    }
+    const std::string& input = view_.node(d).input(unit->inputs.front().second);
+    if (!int8_produced(input) || !read_only_by_units(unit->output)) {
+      skip(d, "depthwise Conv stays float: outside a chain of int8 units, ONNX Runtime's int8 depthwise kernel "
+              "and the Q/DQ pair around it cost more than its float kernel (measured on PP-OCRv4 cls)");
+      return;
+    }
+    unit->reason = "depthwise QLinearConv between int8 units, per-channel int8 weight";
+    accept(std::move(*unit));
+  }
+
+  // Produced by a unit's output, directly or through data-movement ops.
+  bool int8_produced(const std::string& tensor) const {
+    for (const QuantUnit& u : setup_.units) {
+      if (u.output == tensor) return true;
+    }
+    const int p = view_.producer(tensor);
+    return p >= 0 && std::find(setup_.data_movers.begin(), setup_.data_movers.end(), p) != setup_.data_movers.end() &&
+           view_.node(p).output(0) == tensor && int8_produced(view_.node(p).input(0));
+  }
+
+  bool read_only_by_units(const std::string& tensor) const {
+    const auto& readers = view_.consumers(tensor);
+    if (readers.empty() || view_.is_graph_output(tensor) || !view_.captures(tensor).empty()) return false;
+    for (const auto& use : readers) {
+      bool unit_input = false;
+      for (const QuantUnit& u : setup_.units) {
+        unit_input |= std::find(u.inputs.begin(), u.inputs.end(), std::make_pair(use.node, use.slot)) != u.inputs.end();
+      }
+      if (!unit_input) return false;
+    }
+    return true;
+  }
+
+  // Units, weights and skipped nodes in topological order (depthwise Convs were decided last).
+  void order_by_position() {
+    std::vector<int> position(static_cast<size_t>(view_.num_nodes()), 0);
+    const auto& order = view_.topological_order();
+    for (size_t k = 0; k < order.size(); ++k) position[static_cast<size_t>(order[k])] = static_cast<int>(k);
+    auto at = [&](int node) { return position[static_cast<size_t>(node)]; };
+    std::stable_sort(setup_.units.begin(), setup_.units.end(),
+                     [&](const QuantUnit& a, const QuantUnit& b) { return at(a.node) < at(b.node); });
+    std::stable_sort(setup_.weights.begin(), setup_.weights.end(),
+                     [&](const WeightQuantizer& a, const WeightQuantizer& b) { return at(a.node) < at(b.node); });
+    std::stable_sort(skipped_.begin(), skipped_.end(),
+                     [&](const auto& a, const auto& b) { return at(a.first) < at(b.first); });
+    for (auto& [node, skipped] : skipped_) setup_.skipped.push_back(std::move(skipped));
   }
 
   bool all_float_activations(const onnx::NodeProto& node, const std::vector<int>& slots) const {
@@ -92,7 +177,6 @@ class UnitPlacer {
                 op + " into an int8 kernel only with a QuantizeLinear on its output";
       return std::nullopt;
     }
-    if (!unit.weight_id.empty()) setup_.weights.push_back(std::move(pending_weight_));
     return unit;
   }
 
@@ -119,11 +203,6 @@ class UnitPlacer {
       return true;
     }
     if (!all_float_activations(node, {layout.activation_input})) return false;
-    if (is_depthwise_conv(node, *init)) {
-      why_not = "depthwise Conv stays float: ONNX Runtime's int8 depthwise kernel and the Q/DQ pair around it "
-                "cost more than its float kernel (measured on PP-OCRv4 cls)";
-      return false;
-    }
     WeightQuantizer w = make_weight_quantizer(node, i, view_.node_label(i), *init, weight_ids_);
     unit.weight_id = w.id;
     unit.inputs = {{i, layout.activation_input}};
@@ -190,6 +269,7 @@ class UnitPlacer {
   QuantizerSetup setup_;
   NodeIds unit_ids_, weight_ids_;
   WeightQuantizer pending_weight_;  // of the weighted unit being built
+  std::vector<std::pair<int, SkippedNode>> skipped_;  // (node index, why it stays float)
 };
 
 }  // namespace

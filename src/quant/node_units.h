@@ -10,8 +10,10 @@
 //     output stays float, MatMulIntegerToFloat), Gemm with an initializer weight (QGemm), and
 //     the QLinear ops: Add and Mul of two activations, Concat of activations, AveragePool,
 //     GlobalAveragePool, LeakyRelu (quant/op_table.h: has_qlinear_kernel), and
-//   - it is not a depthwise Conv (one input channel per group): its int8 kernel and Q/DQ pair
-//     cost more than ONNX Runtime's float depthwise kernel (measured on PP-OCRv4 cls);
+//   - a depthwise Conv (one input channel per group) only between int8 units: its input is a
+//     unit's output (possibly moved by data-movement ops) and only units read its output. There
+//     ONNX Runtime runs it in int8 anyway; elsewhere its int8 kernel plus the Q/DQ pair around
+//     it cost more than ONNX Runtime's float depthwise kernel (measured on PP-OCRv4 cls);
 //   - when its kernel needs a QuantizeLinear on its output (all but MatMul / Gemm), that output
 //     is not a graph output (graph outputs keep FP32, and ONNX Runtime fuses no op whose output
 //     is one).

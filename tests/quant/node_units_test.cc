@@ -165,10 +165,10 @@ Tensor run_once(const onnx::ModelProto& model, const NamedTensors& feeds, Optimi
   return out->front();
 }
 
-// pw1 -> Relu6 -> Pad -> depthwise -> Relu6 -> pw2 -> Relu -> dw2 -> Clip -> pw3 -> y: the
-// depthwise Convs stay float between int8 units, directly and through a Pad, with Relu6 after
-// them, i.e. between a DequantizeLinear and a QuantizeLinear.
-TEST(NodeUnits, FloatConvsBetweenUnitsRunInFloat) {
+// pw1 -> Relu6 -> Pad -> dw1 -> Relu6 -> pw2 -> Relu -> dw2 -> Clip -> pw3 -> Add -> y.
+// dw1 reads a float Pad: it stays float, between a DequantizeLinear (ONNX Runtime folds the Pad
+// into it) and a QuantizeLinear. dw2 sits between int8 units: a unit with per-channel weights.
+TEST(NodeUnits, DepthwiseConvsAreFloatOrUnitsAndMatchTheReference) {
   ModelBuilder b;
   b.input("x", {-1, kC, kSide, kSide}).output("y");
   b.random_initializer("w1", {kC, kC, 1, 1}, 1).random_initializer("wd", {kC, 1, 3, 3}, 2);
@@ -191,11 +191,12 @@ TEST(NodeUnits, FloatConvsBetweenUnitsRunInFloat) {
   const Emitted e = quantize_model(b.build(), data, ort_options());
   std::set<std::string> units;
   for (const auto& u : e.cm.setup.units) units.insert(u.node_name);
-  EXPECT_EQ(units, (std::set<std::string>{"pw1", "pw2", "pw3"}));
+  EXPECT_EQ(units, (std::set<std::string>{"pw1", "pw2", "dw2", "pw3"}));
   const auto kernels = executed_kernels(e.model, first_sample(data));
-  EXPECT_EQ(kernels.count("QLinearConv"), 3u) << ::testing::PrintToString(kernels);
-  // Without the per-channel DequantizeLinear, ONNX Runtime ran both depthwise Convs as int8
-  // kernels with per-tensor weights, far from the float QDQ reference.
+  EXPECT_EQ(kernels.count("QLinearConv"), 4u) << ::testing::PrintToString(kernels);
+  EXPECT_EQ(kernels.count("Conv") + kernels.count("FusedConv"), 1u) << ::testing::PrintToString(kernels);
+  // Without the per-channel DequantizeLinear before dw1, ONNX Runtime ran it as an int8 kernel
+  // with a per-tensor weight it quantized itself.
   const Tensor deployed = run_once(e.model, first_sample(data), OptimizationLevel::kAll);
   const Tensor reference = run_once(e.model, first_sample(data), OptimizationLevel::kDisabled);
   EXPECT_GT(sqnr_db(reference, deployed), 30.0);
