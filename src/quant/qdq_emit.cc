@@ -94,12 +94,31 @@ const onnx::TensorProto* find_initializer(const onnx::GraphProto& g, const std::
   return nullptr;
 }
 
+using Readers = std::map<std::string, std::vector<std::pair<int, int>>>;  // tensor -> (node, slot)
+
+// Whether the output of `node` runs, through Relu/Clip nodes that each have one reader, into a
+// tensor of `only_quantize_reads`: ONNX Runtime's condition for a QuantizeLinear after it.
+bool runs_into_quantize(const onnx::GraphProto& g, const onnx::NodeProto& node, const Readers& readers,
+                        const std::set<std::string>& only_quantize_reads) {
+  const onnx::NodeProto* current = &node;
+  while (current->output_size() == 1) {
+    const std::string& out = current->output(0);
+    if (only_quantize_reads.count(out)) return true;
+    auto it = readers.find(out);
+    if (it == readers.end() || it->second.size() != 1) return false;
+    current = &g.node(it->second.front().first);
+    if (current->op_type() != ops::kRelu && current->op_type() != ops::kClip) return false;
+  }
+  return false;
+}
+
 // When input `slot` of node `node` is the activation of a float Conv/ConvTranspose/Gemm (not in
 // `quantized_weights`), directly or through a Pad that alone feeds one (ONNX Runtime folds such a
-// Pad into the Conv first): its channel axis and count, for a per-channel DequantizeLinear.
+// Pad into the Conv first), and that op runs into a QuantizeLinear: its channel axis and count,
+// for a per-channel DequantizeLinear.
 std::optional<ChannelAxis> float_weighted_reader(const onnx::GraphProto& g, int node, int slot,
-                                                 const std::set<int>& quantized_weights,
-                                                 const std::map<std::string, std::vector<std::pair<int, int>>>& readers) {
+                                                 const std::set<int>& quantized_weights, const Readers& readers,
+                                                 const std::set<std::string>& only_quantize_reads) {
   constexpr int kPadDataSlot = 0;
   const onnx::NodeProto* reader = &g.node(node);
   int reader_index = node;
@@ -112,6 +131,7 @@ std::optional<ChannelAxis> float_weighted_reader(const onnx::GraphProto& g, int 
   if (slot != kActivationSlot || quantized_weights.count(reader_index)) return std::nullopt;
   const auto layout = weighted_op_layout(reader->op_type());
   if (!layout || reader->input_size() <= layout->weight_input) return std::nullopt;
+  if (!runs_into_quantize(g, *reader, readers, only_quantize_reads)) return std::nullopt;
   return activation_channels(*reader, find_initializer(g, reader->input(layout->weight_input)));
 }
 
@@ -162,10 +182,19 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
   std::map<std::pair<int, int>, std::string> activation_of_input;  // (node, slot) -> params key
   std::set<int> nodes_with_weight;  // weighted nodes whose weight is quantized
   for (const WeightQuantizer& wq : setup.weights) nodes_with_weight.insert(wq.node);
-  std::map<std::string, std::vector<std::pair<int, int>>> readers;  // tensor -> (node, slot)
+  Readers readers;
+  std::set<std::string> only_quantize_reads;  // tensors whose every reader reads their DequantizeLinear
   if (options.per_channel_dq_for_float_weighted_ops) {
     for (int i = 0; i < num_nodes; ++i) {
       for (int k = 0; k < g.node(i).input_size(); ++k) readers[g.node(i).input(k)].emplace_back(i, k);
+    }
+    std::set<std::string> graph_outputs;
+    for (const auto& o : g.output()) graph_outputs.insert(o.name());
+    for (const ActivationQuantizer& aq : setup.activations) {
+      auto it = readers.find(aq.tensor);
+      if (it != readers.end() && it->second.size() == aq.consumers.size() && !graph_outputs.count(aq.tensor)) {
+        only_quantize_reads.insert(aq.tensor);
+      }
     }
   }
 
@@ -198,7 +227,8 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
         return Status::Internal("activation quantizer on '" + aq.tensor + "' names a bad consumer");
       }
       const std::optional<ChannelAxis> shield =
-          options.per_channel_dq_for_float_weighted_ops ? float_weighted_reader(g, node, slot, nodes_with_weight, readers)
+          options.per_channel_dq_for_float_weighted_ops ? float_weighted_reader(g, node, slot, nodes_with_weight, readers,
+                                                                                            only_quantize_reads)
                                                         : std::nullopt;
       if (shield) {
         std::string& out = per_channel_dq[{shield->axis, shield->channels}];

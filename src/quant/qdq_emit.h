@@ -21,10 +21,10 @@ struct QdqEmitOptions {
   // false: float weights + QuantizeLinear + DequantizeLinear (values still on the int8 grid).
   bool weights_as_int8_initializers = true;
   // ONNX Runtime form: a Conv, ConvTranspose or Gemm left in float (no weight quantizer) that
-  // reads a quantized activation gets its own DequantizeLinear with one (equal) scale per input
-  // channel. With a per-tensor DequantizeLinear before it and a QuantizeLinear after it (possibly
-  // through Relu/Clip), ONNX Runtime's weight-bias quantization would quantize its float weight
-  // per tensor and run it as an int8 kernel: much worse than the float op it was left as (a
+  // reads a quantized activation and whose output runs (through Relu/Clip) only into a
+  // QuantizeLinear gets its own DequantizeLinear with one (equal) scale per input channel. With
+  // a per-tensor one, ONNX Runtime's weight-bias quantization would quantize its float weight per
+  // tensor and run it as an int8 kernel: much worse than the float op it was left as (a
   // depthwise Conv lost all accuracy that way), and not what a returned group means.
   bool per_channel_dq_for_float_weighted_ops = false;
 };
