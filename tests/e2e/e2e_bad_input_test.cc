@@ -149,6 +149,18 @@ TEST_F(E2eBadInput, NonFiniteCalibrationValues) {
   }
 }
 
+// Calibration .pb files that crashed qac (SIGSEGV for dims [2^62, 4], SIGABRT for [4, 2^40],
+// both without data): exit 1 naming the file.
+TEST_F(E2eBadInput, PbTensorWithHugeDimsAndNoData) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel);
+  for (const char* name : {"tensor_dims_2e62x4_no_data.pb", "tensor_dims_4x2e40_no_data.pb"}) {
+    const fs::path set = inputs_ / name / "test_data_set_0";
+    fs::create_directories(set);
+    fs::copy_file(kSourceDir / "tests/data/crash" / name, set / "input_0.pb");
+    expect_clean_failure(quantize(kCnnModel, inputs_ / name), kExitError, {(set / "input_0.pb").string(), "'input'"});
+  }
+}
+
 TEST_F(E2eBadInput, UnknownFlag) {
   QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--frobnicate"}), kExitUsage, {"--frobnicate"});
