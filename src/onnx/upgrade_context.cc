@@ -1,12 +1,11 @@
 #include "onnx/upgrade_context.h"
 
-#include <onnx/shape_inference/implementation.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include "onnx/graph_walk.h"
 #include "onnx/op_types.h"
+#include "onnx/safe_inference.h"
 #include "onnx/tensor_proto.h"
 
 namespace qac {
@@ -52,13 +51,12 @@ uint16_t float_to_half_bits(float value) {
 
 }  // namespace
 
-ModelFacts collect_model_facts(const onnx::ModelProto& model) {
+Result<ModelFacts> collect_model_facts(const onnx::ModelProto& model) {
   onnx::ModelProto copy = model;
-  try {
-    onnx::shape_inference::InferShapes(copy);
-  } catch (const std::exception&) {
-    // Types stay partly unknown; rewrites that need them say so.
-  }
+  // Inference errors leave types partly unknown; rewrites that need them say so.
+  const onnx::ShapeInferenceOptions lenient(/*check_type_val=*/false, /*strict_mode_val=*/0,
+                                            /*data_prop_val=*/false);
+  QAC_RETURN_IF_ERROR(infer_shapes_checked(copy, lenient));
   ModelFacts facts;
   ValueTypes& types = facts.types;
   visit_graphs(copy.graph(), [&](const onnx::GraphProto& g) {
@@ -186,6 +184,15 @@ onnx::NodeProto UpgradeContext::make_node(const std::string& op_type, const std:
   for (const std::string& in : inputs) node.add_input(in);
   for (const std::string& out : outputs) node.add_output(out);
   return node;
+}
+
+Status require_arity(const onnx::NodeProto& node, int inputs, int outputs) {
+  if (node.input_size() < inputs || node.output_size() < outputs) {
+    return Status::InvalidModel(describe_node(node) + " has " + std::to_string(node.input_size()) + " inputs and " +
+                                std::to_string(node.output_size()) + " outputs; " + node.op_type() +
+                                " needs at least " + std::to_string(inputs) + " and " + std::to_string(outputs));
+  }
+  return Status::Ok();
 }
 
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const std::string& name) {

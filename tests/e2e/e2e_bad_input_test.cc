@@ -161,6 +161,25 @@ TEST_F(E2eBadInput, PbTensorWithHugeDimsAndNoData) {
   }
 }
 
+// Models that crashed normalization (SIGSEGV in ONNX's Conv shape inference, SIGABRT on an
+// Upsample without inputs): `inspect` and `quantize` exit 1 naming the node.
+TEST_F(E2eBadInput, MalformedModelsThatCrashedNormalization) {
+  struct Case {
+    const char* file;
+    std::vector<int64_t> data_shape;  // of the model input 'x', with 2 samples
+    const char* node;
+  };
+  const std::vector<Case> cases = {{"conv_data_rank3_weight_rank4.onnx", {2, 1, 28}, "conv"},
+                                   {"conv_data_rank4_weight_rank3.onnx", {2, 1, 28, 28}, "conv"},
+                                   {"upsample7_no_inputs.onnx", {2, 1, 4, 4}, "Upsample"}};
+  for (const Case& c : cases) {
+    const fs::path model = kSourceDir / "tests/data/crash" / c.file;
+    expect_cli_failure(run_cli({"inspect", model.string()}), kExitError, {model.string(), c.node});
+    const fs::path data = write_dataset_file(c.file, "x", Tensor(DType::kFloat32, c.data_shape));
+    expect_clean_failure(quantize(model, data), kExitError, {model.string(), c.node});
+  }
+}
+
 TEST_F(E2eBadInput, UnknownFlag) {
   QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--frobnicate"}), kExitUsage, {"--frobnicate"});
