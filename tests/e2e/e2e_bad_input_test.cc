@@ -227,6 +227,77 @@ TEST_F(E2eBadInput, ReportInMissingFolder) {
                        {report.string(), "does not exist"});
 }
 
+// Outputs that would destroy an input, each other or a device are refused before any work:
+// exit 1 naming the option and the path, and every file stays as it was.
+class E2eOutputPaths : public E2eBadInput {
+ protected:
+  void SetUp() override {
+    model_ = inputs_ / "model.onnx";
+    fs::copy_file(kCnnModel, model_);
+    data_ = write_dataset_file("calib", "input", fmnist_images(8));
+    model_bytes_ = read_text(model_);
+  }
+  CliResult quantize_to(const std::vector<std::string>& outputs) {
+    std::vector<std::string> args = {"quantize", model_.string(), "--calibration", data_.string(), "-q"};
+    args.insert(args.end(), outputs.begin(), outputs.end());
+    return run_cli(args);
+  }
+  void expect_refused(const CliResult& r, const std::vector<std::string>& names) {
+    expect_clean_failure(r, kExitError, names);
+    EXPECT_EQ(read_text(model_), model_bytes_) << "the input model changed";
+    EXPECT_EQ(r.err.find("statistics"), std::string::npos) << r;  // refused before the work
+  }
+  fs::path model_, data_;
+  std::string model_bytes_;
+};
+
+TEST_F(E2eOutputPaths, ReportOrOutputEqualToTheInputModel) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  expect_refused(quantize_to({"-o", output().string(), "--report", model_.string()}), {"--report", model_.string()});
+  // Another spelling of the same file.
+  const fs::path other = inputs_ / "." / "calib" / ".." / "model.onnx";
+  expect_refused(quantize_to({"-o", other.string()}), {"-o", other.string()});
+  // A hard link and a symbolic link to it.
+  ScratchDir links;
+  fs::create_hard_link(model_, links / "hard.onnx");
+  expect_refused(quantize_to({"-o", (links / "hard.onnx").string()}), {"hard.onnx", model_.string()});
+  fs::create_symlink(model_, links / "link.onnx");
+  expect_refused(quantize_to({"-o", (links / "link.onnx").string()}), {"link.onnx"});
+}
+
+TEST_F(E2eOutputPaths, OutputEqualToADataFile) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  const fs::path npy = data_ / "input.npy";
+  const std::string before = read_text(npy);
+  expect_refused(quantize_to({"-o", npy.string()}), {"-o", npy.string()});
+  expect_refused(quantize_to({"-o", output().string(), "--report", npy.string()}), {"--report", npy.string()});
+  EXPECT_EQ(read_text(npy), before);
+}
+
+TEST_F(E2eOutputPaths, ReportEqualToOutput) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  expect_refused(quantize_to({"-o", output().string(), "--report", output().string()}), {"--report", "-o"});
+  const fs::path same = outputs_ / "." / "int8.onnx";
+  expect_refused(quantize_to({"-o", output().string(), "--report", same.string()}), {"--report", "-o"});
+}
+
+TEST_F(E2eOutputPaths, OutputThatIsNotARegularFile) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  for (const char* device : {"/dev/null", "/dev/full"}) {
+    if (!fs::exists(device)) continue;
+    expect_refused(quantize_to({"-o", device}), {"-o", device, "not a regular file"});
+    expect_refused(quantize_to({"-o", output().string(), "--report", device}), {"--report", device});
+    EXPECT_TRUE(fs::is_character_file(device));
+  }
+}
+
+TEST_F(E2eOutputPaths, BenchJsonEqualToTheModel) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  const CliResult r = run_cli({"bench", model_.string(), "--runs", "1", "--warmup", "0", "--json", model_.string()});
+  expect_cli_failure(r, kExitError, {"--json", model_.string()});
+  EXPECT_EQ(read_text(model_), model_bytes_);
+}
+
 TEST_F(E2eBadInput, IgnoredScopeMatchingNothing) {
   QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--ignore-names", "no_such_node"}), kExitError,

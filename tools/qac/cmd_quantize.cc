@@ -1,12 +1,14 @@
 // qac quantize MODEL --calibration DATA -o OUT [options]
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "api/calibration_check.h"
 #include "api/model_impl.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "output_files.h"
+#include "output_paths.h"
 #include "validators.h"
 #include "qac/accuracy_control.h"
 #include "qac/metric.h"
@@ -62,6 +64,17 @@ AccuracyControlOptions accuracy_options(const QuantizeArgs& a) {
   return o;
 }
 
+// Every file the run writes.
+std::vector<OutputPath> outputs(const QuantizeArgs& a) {
+  std::vector<OutputPath> out = {{"-o", a.output}, {"--report", a.report}};
+  if (!a.intermediate_dir.empty()) {
+    // Where quantize_with_accuracy_control keeps the fully quantized model.
+    const std::string name = std::filesystem::path(a.model).stem().string() + ".fully_quantized.onnx";
+    out.push_back({"--intermediate-dir", std::filesystem::path(a.intermediate_dir) / name, /*folder_created=*/true});
+  }
+  return out;
+}
+
 int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Dataset& calibration) {
   auto validation = open_dataset(a.validation);
   if (!validation.ok()) return fail(validation.status());
@@ -93,8 +106,9 @@ int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Datase
 int run(const QuantizeArgs& a) {
   apply_log_flags(a.log);
   // Fail on a bad destination before hours of work, not after.
-  if (Status s = check_writable_file(a.output, "output model"); !s.ok()) return fail(s);
-  if (Status s = check_writable_file(a.report, "report"); !s.ok()) return fail(s);
+  if (Status s = check_output_paths(outputs(a), {a.model, a.calibration, a.validation, a.dictionary}); !s.ok()) {
+    return fail(s);
+  }
   auto model = Model::load(a.model);
   if (!model.ok()) return fail(model.status());
   auto data = open_dataset(a.calibration);
