@@ -1,5 +1,6 @@
 #include "cli_common.h"
 
+#include <chrono>
 #include <cstdio>
 #include <map>
 
@@ -104,9 +105,11 @@ QuantizationOptions to_options(const QuantizeFlags& f) {
 }
 
 MetricFactory metric_factory(const std::string& name, const std::string& dictionary, int output_index,
-                             const std::string& command) {
+                             const std::string& command, double command_timeout_seconds) {
   if (!command.empty()) {
-    return [command]() -> Result<std::unique_ptr<Metric>> { return make_command_metric(command); };
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(command_timeout_seconds));
+    return [command, timeout]() -> Result<std::unique_ptr<Metric>> { return make_command_metric(command, timeout); };
   }
   MetricSpec spec;
   spec.name = name;
