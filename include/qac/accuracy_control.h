@@ -52,6 +52,8 @@ struct RevertedGroup {
 };
 
 struct AccuracyControlReport {
+  AccuracyControlOptions options;     // as given; quantization.options holds the ones applied
+                                      // (they differ when tune_hyperparams picked others)
   QuantizationReport quantization;
   std::string strategy, drop_type, metric_name;
   double max_drop = 0;
@@ -68,7 +70,7 @@ struct AccuracyControlReport {
   std::vector<std::pair<std::string, double>> seconds_per_phase;
   std::vector<std::string> steps;     // the search's decision log, one line per evaluation
 
-  std::string to_json() const;
+  std::string to_json() const;        // with the qac version and every option under "options"
   std::string summary() const;        // readable, a few lines
 };
 

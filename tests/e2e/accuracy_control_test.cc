@@ -338,6 +338,15 @@ TEST(AccuracyControlE2E, TuneHyperparamsReportsTheChosenSettings) {
   EXPECT_NE(r.out.find("tuned: " + tuned), std::string::npos) << r;
   EXPECT_TRUE(report["seconds_per_phase"].contains("tune_hyperparams"));
   EXPECT_EQ(report["budget_met"], true);
+  // The report says how it was made: version, options as given, options tuning applied.
+  EXPECT_FALSE(report["qac_version"].get<std::string>().empty());
+  EXPECT_EQ(report["options"]["tune_hyperparams"], true);
+  EXPECT_EQ(report["options"]["max_drop"], 0.01);
+  EXPECT_EQ(report["options"]["subset_size"], std::stoi(kSubsetSize));
+  const json& applied = report["quantization"]["options"];
+  EXPECT_NE(tuned.find("preset=" + applied["preset"].get<std::string>()), std::string::npos) << tuned;
+  EXPECT_NE(tuned.find("estimator=" + applied["activation_estimator"].get<std::string>()), std::string::npos);
+  EXPECT_GT(report["quantization"]["seconds"]["total"].get<double>(), 0.0);
 }
 
 // A metric command that cannot produce a metric stops the run with exit 1 (not 3: no model

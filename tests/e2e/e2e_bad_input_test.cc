@@ -180,6 +180,44 @@ TEST_F(E2eBadInput, MalformedModelsThatCrashedNormalization) {
   }
 }
 
+// An input without any shape has an unknown rank: the message says so (it said "scalar").
+TEST_F(E2eBadInput, InputOfUnknownRank) {
+  onnx::ModelProto model;
+  model.set_ir_version(7);
+  model.add_opset_import()->set_version(13);
+  onnx::GraphProto& g = *model.mutable_graph();
+  g.set_name("relu");
+  onnx::NodeProto& relu = *g.add_node();
+  relu.set_op_type("Relu");
+  relu.set_name("relu");
+  relu.add_input(std::string("x"));
+  relu.add_output(std::string("y"));
+  onnx::ValueInfoProto& x = *g.add_input();
+  x.set_name("x");
+  x.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);  // no shape
+  onnx::ValueInfoProto& y = *g.add_output();
+  y.set_name("y");
+  y.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  const fs::path path = inputs_ / "unknown_rank.onnx";
+  ASSERT_TRUE(save_model(model, path).ok());
+  const fs::path data = write_dataset_file("x", "x", Tensor(DType::kFloat32, {4, 3}));
+  const CliResult r = quantize(path, data);
+  expect_clean_failure(r, kExitError, {"'x'", "unknown_rank.onnx", "rank is unknown"});
+  EXPECT_EQ(r.err.find("scalar"), std::string::npos) << r;
+}
+
+// A subset larger than the data is not an error, but the log says how many samples are used.
+TEST_F(E2eBadInput, SubsetSizeAboveTheDataSizeIsLogged) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  const fs::path data = write_dataset_file("eight", "input", fmnist_images(8));
+  const CliResult r = run_cli({"quantize", kCnnModel.string(), "--calibration", data.string(), "-o", output().string(),
+                               "--subset-size", "32", "--no-latency"});
+  EXPECT_EQ(r.exit_code, kExitOk) << r;
+  EXPECT_NE(r.err.find("subset size 32"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("all of its 8 samples"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("8 calibration samples"), std::string::npos) << r;
+}
+
 TEST_F(E2eBadInput, UnknownFlag) {
   QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--frobnicate"}), kExitUsage, {"--frobnicate"});
