@@ -2,7 +2,6 @@
 
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
-#include <onnx/defs/shape_inference.h>
 
 #include <algorithm>
 #include <map>
@@ -11,61 +10,30 @@
 #include <optional>
 #include <string>
 
+#include "onnx/inference_guards.h"
+#include "onnx/tensor_storage.h"
+
 namespace qac {
 namespace {
 
-// A Conv-family op whose inference derives the kernel from input `weight`'s dims and applies
-// it to input `data`'s spatial dims: both must have the same rank.
-struct RankRule {
-  const char* op_type;
-  size_t data;
-  size_t weight;
-};
-constexpr RankRule kRankRules[] = {
-    {"Conv", 0, 1},
-    {"ConvInteger", 0, 1},
-    {"ConvTranspose", 0, 1},
-    {"QLinearConv", 0, 3},
-};
-
-const RankRule* rank_rule(const onnx::OpSchema& schema) {
-  if (!schema.domain().empty()) return nullptr;
-  for (const RankRule& rule : kRankRules) {
-    if (schema.Name() == rule.op_type) return &rule;
-  }
-  return nullptr;
-}
-
-// The rank of input `index` when it is a tensor with a known shape.
-std::optional<int> input_rank(onnx::InferenceContext& ctx, size_t index) {
-  if (index >= ctx.getNumInputs()) return std::nullopt;
-  const onnx::TypeProto* type = ctx.getInputType(index);
-  if (type == nullptr || !type->has_tensor_type() || !type->tensor_type().has_shape()) return std::nullopt;
-  return type->tensor_type().shape().dim_size();
-}
-
-// ONNX's registry, except that the schemas of kRankRules ops are copies whose inference first
-// compares the two ranks. Copies are made once per schema and live as long as the process.
+// ONNX's registry, except that the schemas of ops with an inference guard are copies whose
+// inference function runs the guard first. Copies are made once per schema and live as long
+// as the process.
 class GuardedSchemaRegistry final : public onnx::ISchemaRegistry {
  public:
   const onnx::OpSchema* GetSchema(const std::string& key, const int max_inclusive_version,
                                   const std::string& domain) const override {
     const onnx::OpSchema* schema = onnx::OpSchemaRegistry::Instance()->GetSchema(key, max_inclusive_version, domain);
     if (schema == nullptr || !schema->has_type_and_shape_inference_function()) return schema;
-    const RankRule* rule = rank_rule(*schema);
-    if (rule == nullptr) return schema;
+    const InferenceGuard guard = inference_guard_for(*schema);
+    if (guard == nullptr) return schema;
     std::lock_guard<std::mutex> lock(mutex_);
     std::unique_ptr<onnx::OpSchema>& guarded = guarded_[schema];
     if (!guarded) {
       guarded = std::make_unique<onnx::OpSchema>(*schema);
       guarded->TypeAndShapeInferenceFunction(
-          [rule, infer = schema->GetTypeAndShapeInferenceFunction()](onnx::InferenceContext& ctx) {
-            const std::optional<int> data_rank = input_rank(ctx, rule->data);
-            const std::optional<int> weight_rank = input_rank(ctx, rule->weight);
-            if (data_rank && weight_rank && *data_rank != *weight_rank) {
-              fail_shape_inference("input ", rule->data, " has rank ", *data_rank, " but weight input ", rule->weight,
-                                   " has rank ", *weight_rank, "; they must be equal");
-            }
+          [guard, infer = schema->GetTypeAndShapeInferenceFunction()](onnx::InferenceContext& ctx) {
+            guard(ctx);
             infer(ctx);
           });
     }
@@ -110,7 +78,7 @@ Status check_onnx_model(const onnx::ModelProto& model) {
   } catch (const std::exception& e) {
     return Status::InvalidModel(std::string("the ONNX checker rejects the model: ") + e.what());
   }
-  return Status::Ok();
+  return check_model_tensor_storage(model);
 }
 
 Status infer_shapes_checked(onnx::ModelProto& model, const onnx::ShapeInferenceOptions& options) {

@@ -1,11 +1,11 @@
 // ONNX shape inference that a malformed model cannot crash.
 //
 // ONNX's inference functions trust what its checker verifies (node arity, inputs defined
-// before use, attribute types), and some index one input's dims by another input's rank: the
-// Conv family reads its kernel size from the weight's dims and walks the data input's dims
-// with it, out of bounds when the two ranks differ. So here the checker runs first, and
-// inference looks schemas up in a registry whose Conv-family schemas compare those ranks
-// before ONNX's own function runs (a mismatch is an inference error naming the node).
+// before use, attribute types), and some trust more: the Conv family reads its kernel size
+// from the weight's dims and walks the data input's dims with it (out of bounds when the two
+// ranks differ), convolution and pooling divide by their strides. So here the checker runs
+// first, and inference looks schemas up in a registry that runs qac's guards
+// (onnx/inference_guards.h) before ONNX's function of those ops; a guard's error names the node.
 #pragma once
 
 #include <onnx/onnx_pb.h>
@@ -15,7 +15,9 @@
 
 namespace qac {
 
-// The ONNX checker on `model`. InvalidModel with the checker's message (which names the node).
+// The ONNX checker on `model`, then check_model_tensor_storage (onnx/tensor_storage.h): the
+// checker does not compare the data of initializers and tensor attributes with their dims.
+// InvalidModel with the checker's message (which names the node) or naming the tensor.
 Status check_onnx_model(const onnx::ModelProto& model);
 
 // Runs check_onnx_model, then ONNX shape inference on `model` in place with `options`.
