@@ -126,8 +126,9 @@ Status upgrade_legacy_broadcast(onnx::NodeProto node, UpgradeContext& ctx, std::
                                  std::to_string(trailing) + " trailing dims");
     }
   }
-  const bool had_attributes = remove_attribute(node, "broadcast") | remove_attribute(node, "axis");
-  if (had_attributes) log_rewrite(ctx, node, "removed legacy broadcast/axis attributes");
+  const bool had_broadcast = remove_attribute(node, "broadcast");
+  const bool had_axis = remove_attribute(node, "axis");
+  if (had_broadcast || had_axis) log_rewrite(ctx, node, "removed legacy broadcast/axis attributes");
   out.push_back(std::move(node));
   return Status::Ok();
 }
