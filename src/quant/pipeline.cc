@@ -6,12 +6,14 @@
 #include "onnx/normalize.h"
 #include "quant/bias_correction.h"
 #include "quant/fusion.h"
+#include "quant/hard_swish.h"
 #include "quant/range_estimator.h"
 #include "quant/scheme.h"
 #include "quant/smooth_quant.h"
 #include "quant/statistics.h"
 #include "quant/target.h"
 #include "quant/unit_resolution.h"
+#include "quant/unit_speed.h"
 #include "quant/weight_access.h"
 #include "quant/weight_quant.h"
 #include "runtime/session.h"
@@ -86,7 +88,9 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
   QAC_RETURN_IF_ERROR(normalize(model, nlog));
   std::vector<std::string> fold_log;
   QAC_RETURN_IF_ERROR(fold_batch_norms(model, &fold_log));
-  QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(model, placement_options(options)));
+  const PlacementOptions popt = placement_options(options);
+  if (popt.form == QdqForm::kOnnxRuntimeUnits) QAC_RETURN_IF_ERROR(rewrite_hard_swish(model, &fold_log).status());
+  QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(model, popt));
   cm.fp32 = std::move(model);
   if (report) {
     report->normalization = nlog.entries;
@@ -118,8 +122,8 @@ StatisticsRequest statistics_request(const CalibratedModel& cm, const Quantizati
 Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
                  QuantizationReport* report, bool all_estimators) {
   const auto t0 = std::chrono::steady_clock::now();
+  SmoothQuantLog sq_log;
   if (!cm.smoothed) {
-    SmoothQuantLog sq_log;
     QAC_ASSIGN_OR_RETURN(int smoothed, smooth_quant(cm.fp32, cm.setup, calibration, options, &sq_log));
     cm.smoothed = true;
     if (smoothed > 0) {
@@ -133,6 +137,18 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
   so.intra_op_threads = options.num_threads;
   QAC_ASSIGN_OR_RETURN(cm.stats, collect_statistics(cm.fp32, calibration, request, options.subset_size,
                                                     options.batch_size, so));
+  if (!cm.setup.units.empty() && options.kernel_timing &&
+      resolve_target(options.target) == resolve_target(Target::kHost)) {
+    UnitTimingOptions timing;
+    timing.activation_types = activation_types(resolve_target(options.target));
+    std::vector<std::string> timing_log;
+    QAC_RETURN_IF_ERROR(keep_units_that_pay(cm.fp32, cm.setup, cm.stats, timing, &timing_log));
+    if (report) {
+      report_placement(cm.setup, *report);
+      report->decisions.insert(report->decisions.end(), sq_log.entries.begin(), sq_log.entries.end());
+      report->decisions.insert(report->decisions.end(), timing_log.begin(), timing_log.end());
+    }
+  }
   if (report) {
     report->calibration_samples = std::min(options.subset_size, calibration.size());
     report->seconds_statistics = seconds_since(t0);
