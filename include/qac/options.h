@@ -76,6 +76,11 @@ struct QuantizationOptions {
   size_t batch_size = 0;                          // 0 = choose automatically
   int num_threads = 0;                            // 0 = all cores
   bool measure_latency = true;                    // FP32 vs INT8 latency in the report
+  // ONNX Runtime targets run on this machine (target host, or the host's own cpu-*): time each
+  // node unit alone in int8 and in float, and keep in float the units whose int8 kernel (with
+  // the Q/DQ it needs) is not faster. The choice then depends on this CPU's timings; false keeps
+  // every unit placement allows (a model that depends only on the inputs and options).
+  bool kernel_timing = true;
 };
 
 }  // namespace qac

@@ -76,6 +76,9 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
   app.add_option("--batch-size", f.batch_size, "Samples per inference run (0 = automatic)")->capture_default_str();
   app.add_flag("--no-latency", f.no_latency,
                "Skip the FP32 vs INT8 latency measurement (1 thread, one calibration sample) of the summary");
+  app.add_flag("--no-kernel-timing", f.no_kernel_timing,
+               "Keep every unit placement allows in int8 instead of timing each unit in int8 and float on this "
+               "CPU and keeping in float those whose int8 form is not faster");
   app.add_option("--threads", f.threads, "Threads for ONNX Runtime (0 = all cores)")
       ->check(non_negative_number())->capture_default_str();
 }
@@ -100,6 +103,7 @@ QuantizationOptions to_options(const QuantizeFlags& f) {
   o.batch_size = f.batch_size;
   o.num_threads = f.threads;
   o.measure_latency = !f.no_latency;
+  o.kernel_timing = !f.no_kernel_timing;
   return o;
 }
 
