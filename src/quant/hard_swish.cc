@@ -136,9 +136,10 @@ Result<int> rewrite_hard_swish(onnx::ModelProto& model, std::vector<std::string>
       onnx::NodeProto hs = hard_sigmoid_node(x, last);
       onnx::NodeProto mul = times_node(x, hs, last);
       if (log) {
-        log->push_back("hard-swish " + view.node_label(nodes[0]) + " -> " + view.node_label(nodes[1]) + " -> " +
-                       view.node_label(nodes[2]) + " -> " + view.node_label(nodes[3]) + " rewritten as HardSigmoid '" +
-                       hs.name() + "' -> Mul '" + mul.name() + "'");
+        std::string pattern;
+        for (int n : nodes) pattern += (pattern.empty() ? "'" : " -> '") + view.node_label(n) + "'";
+        log->push_back("hard-swish " + pattern + " rewritten as HardSigmoid '" + hs.name() + "' -> Mul '" +
+                       mul.name() + "'");
       }
       replacement.emplace(nodes.back(), std::make_pair(std::move(hs), std::move(mul)));
     }

@@ -1,6 +1,7 @@
 #include "quant/pipeline.h"
 
 #include <chrono>
+#include <optional>
 
 #include "core/log.h"
 #include "onnx/normalize.h"
@@ -79,6 +80,25 @@ void report_placement(const QuantizerSetup& setup, QuantizationReport& report) {
   for (const auto& a : setup.activations) report.decisions.push_back(a.reason);
 }
 
+// SmoothQuant scaled MatMul inputs for int8 kernels that kernel timing then dropped: its Mul
+// nodes would only cost time. Returns to the model before smoothing, every unit float.
+Status undo_smoothing(CalibratedModel& cm, onnx::ModelProto unsmoothed, const QuantizationOptions& options,
+                      std::vector<std::string>& log) {
+  cm.fp32 = std::move(unsmoothed);
+  QAC_ASSIGN_OR_RETURN(QuantizerSetup setup, place_quantizers(cm.fp32, placement_options(options)));
+  QAC_ASSIGN_OR_RETURN(GraphView view, GraphView::build(cm.fp32.graph()));
+  std::set<std::string> all;
+  std::map<std::string, std::string> reasons;
+  for (const QuantUnit& unit : setup.units) {
+    all.insert(unit.id);
+    reasons[unit.id] = "the model with no unit in int8 was the fastest of the whole-model check";
+  }
+  QAC_RETURN_IF_ERROR(drop_units(view, setup, all, reasons));
+  cm.setup = std::move(setup);
+  log.push_back("SmoothQuant undone: no MatMul it scaled runs in int8");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOptions& options,
@@ -123,8 +143,11 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
                  QuantizationReport* report, bool all_estimators) {
   const auto t0 = std::chrono::steady_clock::now();
   SmoothQuantLog sq_log;
+  std::optional<onnx::ModelProto> unsmoothed;  // kept while kernel timing may drop every unit
   if (!cm.smoothed) {
+    if (options.model_type == ModelType::kTransformer && options.kernel_timing) unsmoothed = cm.fp32;
     QAC_ASSIGN_OR_RETURN(int smoothed, smooth_quant(cm.fp32, cm.setup, calibration, options, &sq_log));
+    if (smoothed == 0) unsmoothed.reset();
     cm.smoothed = true;
     if (smoothed > 0) {
       QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(cm.fp32, placement_options(options)));
@@ -142,7 +165,14 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
     UnitTimingOptions timing;
     timing.activation_types = activation_types(resolve_target(options.target));
     std::vector<std::string> timing_log;
-    QAC_RETURN_IF_ERROR(keep_units_that_pay(cm.fp32, cm.setup, cm.stats, timing, &timing_log));
+    QAC_ASSIGN_OR_RETURN(NamedTensors sample, calibration.read(0, 1));
+    QAC_RETURN_IF_ERROR(keep_units_that_pay(cm.fp32, cm.setup, cm.stats, sample, timing, &timing_log));
+    if (cm.setup.units.empty()) {
+      QAC_LOG(kWarning) << "no op of this model runs faster in int8 than in float in ONNX Runtime on this CPU "
+                           "(kernel timing and whole-model check, -v): the output keeps every op in float; "
+                           "--no-kernel-timing keeps the int8 units anyway";
+      if (unsmoothed) QAC_RETURN_IF_ERROR(undo_smoothing(cm, std::move(*unsmoothed), options, timing_log));
+    }
     if (report) {
       report_placement(cm.setup, *report);
       report->decisions.insert(report->decisions.end(), sq_log.entries.begin(), sq_log.entries.end());

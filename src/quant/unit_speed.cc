@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/log.h"
+#include "runtime/latency.h"
 
 #include "quant/unit_resolution.h"
 
@@ -13,7 +14,8 @@ namespace {
 
 class SpeedModel {
  public:
-  SpeedModel(const GraphView& view, const QuantizerSetup& setup) : view_(view), setup_(setup) {
+  SpeedModel(const GraphView& view, const QuantizerSetup& setup, const std::map<int, double>& maxpool_penalty_us)
+      : view_(view), setup_(setup), maxpool_penalty_us_(maxpool_penalty_us) {
     for (size_t u = 0; u < setup.units.size(); ++u) {
       for (const auto& in : setup.units[u].inputs) unit_of_input_[in] = u;
       unit_of_output_[setup.units[u].output] = u;
@@ -46,10 +48,22 @@ class SpeedModel {
     return true;
   }
 
+  // The uint8 MaxPool penalties on the data-movement path that leads to `tensor`.
+  double maxpool_penalty(std::string tensor) const {
+    double us = 0;
+    for (int p = view_.producer(tensor); p >= 0 && movers_.count(p) && view_.node(p).output(0) == tensor;
+         p = view_.producer(tensor)) {
+      auto it = maxpool_penalty_us_.find(p);
+      if (it != maxpool_penalty_us_.end()) us += it->second;
+      tensor = view_.node(p).input(0);
+    }
+    return us;
+  }
+
   double int8_cost(size_t u, const UnitTiming& t, const std::vector<bool>& enabled) const {
     double cost = t.int8_us;
     for (const auto& [tensor, us] : t.quantize_input_us) {
-      if (!int8_fed(tensor, enabled)) cost += us;
+      if (!int8_fed(tensor, enabled)) cost += us + maxpool_penalty(tensor);
     }
     if (!int8_read(setup_.units[u].output, enabled)) cost += t.dequantize_output_us;
     return cost;
@@ -58,6 +72,7 @@ class SpeedModel {
  private:
   const GraphView& view_;
   const QuantizerSetup& setup_;
+  const std::map<int, double>& maxpool_penalty_us_;
   std::map<std::pair<int, int>, size_t> unit_of_input_;
   std::map<std::string, size_t> unit_of_output_;
   std::set<int> movers_;
@@ -66,8 +81,9 @@ class SpeedModel {
 }  // namespace
 
 std::vector<UnitSpeedDecision> select_units_by_speed(const GraphView& view, const QuantizerSetup& setup,
-                                                     const std::map<std::string, UnitTiming>& timings) {
-  const SpeedModel model(view, setup);
+                                                     const std::map<std::string, UnitTiming>& timings,
+                                                     const std::map<int, double>& maxpool_penalty_us) {
+  const SpeedModel model(view, setup, maxpool_penalty_us);
   const size_t n = setup.units.size();
   std::vector<bool> enabled(n, true);
   std::vector<const UnitTiming*> timing(n, nullptr);
@@ -75,19 +91,34 @@ std::vector<UnitSpeedDecision> select_units_by_speed(const GraphView& view, cons
     auto it = timings.find(setup.units[u].id);
     if (it != timings.end()) timing[u] = &it->second;
   }
-  for (;;) {
-    size_t worst = n;
-    double worst_excess = 0;
+  // Total cost of a selection; a float unit counts kKeepInt8Below of its float time, so that
+  // int8 has to save more than that margin to be kept.
+  auto total = [&](const std::vector<bool>& on) {
+    double sum = 0;
     for (size_t u = 0; u < n; ++u) {
-      if (!enabled[u] || timing[u] == nullptr) continue;
-      const double excess = model.int8_cost(u, *timing[u], enabled) - kKeepInt8Below * timing[u]->float_us;
-      if (excess > worst_excess) {
-        worst_excess = excess;
-        worst = u;
+      if (timing[u] == nullptr) continue;
+      sum += on[u] ? model.int8_cost(u, *timing[u], on) : kKeepInt8Below * timing[u]->float_us;
+    }
+    return sum;
+  };
+  // Local search: flip the unit whose flip lowers the total most, until no flip lowers it.
+  double current = total(enabled);
+  for (;;) {
+    size_t best = n;
+    double best_total = current;
+    for (size_t u = 0; u < n; ++u) {
+      if (timing[u] == nullptr) continue;
+      enabled[u] = !enabled[u];
+      const double t = total(enabled);
+      enabled[u] = !enabled[u];
+      if (t < best_total - 1e-9) {
+        best_total = t;
+        best = u;
       }
     }
-    if (worst == n) break;
-    enabled[worst] = false;
+    if (best == n) break;
+    enabled[best] = !enabled[best];
+    current = best_total;
   }
   std::vector<UnitSpeedDecision> decisions;
   for (size_t u = 0; u < n; ++u) {
@@ -138,6 +169,8 @@ Status drop_units(const GraphView& view, QuantizerSetup& setup, const std::set<s
 
 namespace {
 
+constexpr int kWholeModelRounds = 15;
+
 std::string microseconds(double us) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f us", us);
@@ -147,8 +180,8 @@ std::string microseconds(double us) {
 }  // namespace
 
 Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
-                           const std::map<std::string, TensorStats>& stats, const UnitTimingOptions& options,
-                           std::vector<std::string>* log) {
+                           const std::map<std::string, TensorStats>& stats, const NamedTensors& sample,
+                           const UnitTimingOptions& options, std::vector<std::string>* log) {
   if (setup.units.empty()) return Status::Ok();
   const auto t0 = std::chrono::steady_clock::now();
   QAC_ASSIGN_OR_RETURN(GraphView view, GraphView::build(fp32.graph()));
@@ -157,9 +190,15 @@ Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
     QAC_ASSIGN_OR_RETURN(std::optional<UnitTiming> t, time_unit(fp32, setup, unit, stats, options));
     if (t) timings[unit.id] = std::move(*t);
   }
+  std::map<int, double> maxpool_penalty_us;
+  for (int mover : setup.data_movers) {
+    if (view.node(mover).op_type() != "MaxPool") continue;
+    QAC_ASSIGN_OR_RETURN(std::optional<double> penalty, time_uint8_maxpool_penalty(fp32, mover, stats, options));
+    if (penalty) maxpool_penalty_us[mover] = *penalty;
+  }
   std::set<std::string> float_units;
   std::map<std::string, std::string> reasons;
-  for (const UnitSpeedDecision& d : select_units_by_speed(view, setup, timings)) {
+  for (const UnitSpeedDecision& d : select_units_by_speed(view, setup, timings, maxpool_penalty_us)) {
     const UnitTiming& t = timings.at(d.unit_id);
     std::string kernels;
     for (const std::string& k : t.int8_kernels) kernels += (kernels.empty() ? "" : "+") + k;
@@ -170,9 +209,47 @@ Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
     if (d.keep_int8) continue;
     float_units.insert(d.unit_id);
     reasons[d.unit_id] = "timed on this CPU, its int8 kernel does not pay: " + measured;
-    if (log) log->push_back(d.unit_id + " stays float: " + measured);
+  }
+
+  // Whole-model check: every unit, the selected units, no unit.
+  QuantizerSetup selected = setup;
+  QAC_RETURN_IF_ERROR(drop_units(view, selected, float_units, reasons));
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto all_model, emit_for_timing(fp32, setup, stats, options.activation_types));
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto selected_model,
+                       emit_for_timing(fp32, selected, stats, options.activation_types));
+  LatencyOptions lo;
+  lo.labels = {"every unit in int8", "the units that pay in int8", "no unit in int8"};
+  lo.threads = 1;
+  lo.timed_runs = kWholeModelRounds;
+  lo.coverage = false;
+  QAC_ASSIGN_OR_RETURN(LatencyComparison c, compare_latency({all_model.SerializeAsString(),
+                                                              selected_model.SerializeAsString(),
+                                                              fp32.SerializeAsString()},
+                                                             sample, lo));
+  size_t winner = 1;
+  for (size_t k : {size_t{0}, size_t{2}}) {
+    if (c.models[k].median_ms < c.models[winner].median_ms) winner = k;
+  }
+  char check[256];
+  std::snprintf(check, sizeof check, "kernel timing, whole model (1 thread, batch 1): every unit in int8 %.3f ms, "
+                "the %zu that pay %.3f ms, none %.3f ms: %s",
+                c.models[0].median_ms, setup.units.size() - float_units.size(), c.models[1].median_ms,
+                c.models[2].median_ms, lo.labels[winner].c_str());
+  QAC_LOG(kInfo) << check;
+  if (log) log->push_back(check);
+  if (winner == 0) {
+    float_units.clear();
+  } else if (winner == 2) {
+    for (const QuantUnit& unit : setup.units) {
+      if (float_units.insert(unit.id).second) {
+        reasons[unit.id] = "the model with no unit in int8 was the fastest of the whole-model check";
+      }
+    }
   }
   QAC_RETURN_IF_ERROR(drop_units(view, setup, float_units, reasons));
+  if (log) {
+    for (const std::string& unit : float_units) log->push_back(unit + " stays float: " + reasons[unit]);
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   char summary[160];
   std::snprintf(summary, sizeof summary, "kernel timing: %zu units timed in %.1f s, %zu stay float because their int8 "

@@ -106,30 +106,12 @@ std::optional<onnx::ModelProto> float_unit_model(const onnx::ModelProto& fp32, c
   return m;
 }
 
-// The QDQ form of the one-unit model, as emit_qdq writes it for the whole model. Activation
-// parameters come from the calibration range (the kernel's speed does not depend on them).
+// The QDQ form of the one-unit model, as emit_qdq writes it for the whole model.
 Result<onnx::ModelProto> int8_unit_model(const onnx::ModelProto& float_model, QuantizerSetup& setup,
                                          const std::map<std::string, TensorStats>& stats,
                                          const UnitTimingOptions& options) {
   QAC_ASSIGN_OR_RETURN(setup.activations, resolve_unit_quantizers(float_model.graph(), setup, {}));
-  QdqInputs params;
-  params.setup = &setup;
-  for (const ActivationQuantizer& aq : setup.activations) {
-    float lo = -1, hi = 1;
-    auto it = stats.find(aq.tensor);
-    if (it != stats.end() && it->second.num_values() > 0) {
-      lo = std::min(it->second.min(), 0.0f);
-      hi = std::max(it->second.max(), 0.0f);
-      if (hi - lo <= 0) hi = lo + 1;
-    }
-    QAC_ASSIGN_OR_RETURN(params.activation_params[aq.id],
-                         activation_qparams(lo, hi, Preset::kMixed, false, aq.tensor, options.activation_types));
-  }
-  for (const WeightQuantizer& w : setup.weights) {
-    QAC_ASSIGN_OR_RETURN(Tensor weight, weight_tensor(float_model, w.initializer));
-    QAC_ASSIGN_OR_RETURN(params.weights[w.id], quantize_weight_per_channel(weight, w.axis, 127, w.initializer));
-  }
-  return emit_qdq(float_model, params, qdq_emit_options(setup), nullptr);
+  return emit_for_timing(float_model, setup, stats, options.activation_types);
 }
 
 Result<std::vector<NodeRecord>> profile_model(const onnx::ModelProto& model, const NamedTensors& feeds,
@@ -143,6 +125,27 @@ Result<std::vector<NodeRecord>> profile_model(const onnx::ModelProto& model, con
 }
 
 }  // namespace
+
+Result<onnx::ModelProto> emit_for_timing(const onnx::ModelProto& float_model, const QuantizerSetup& setup,
+                                         const std::map<std::string, TensorStats>& stats, ActivationTypes types) {
+  QdqInputs params;
+  params.setup = &setup;
+  for (const ActivationQuantizer& aq : setup.activations) {
+    if (!aq.params_from.empty()) continue;
+    float lo = -1, hi = 1;
+    auto it = stats.find(aq.tensor);
+    if (it != stats.end() && it->second.num_values() > 0) {
+      lo = std::min(it->second.min(), 0.0f);
+      hi = std::max({it->second.max(), 0.0f, lo + 1e-3f});
+    }
+    QAC_ASSIGN_OR_RETURN(params.activation_params[aq.id], activation_qparams(lo, hi, Preset::kMixed, false, aq.tensor, types));
+  }
+  for (const WeightQuantizer& w : setup.weights) {
+    QAC_ASSIGN_OR_RETURN(Tensor weight, weight_tensor(float_model, w.initializer));
+    QAC_ASSIGN_OR_RETURN(params.weights[w.id], quantize_weight_per_channel(weight, w.axis, 127, w.initializer));
+  }
+  return emit_qdq(float_model, params, qdq_emit_options(setup), nullptr);
+}
 
 Result<std::optional<UnitTiming>> time_unit(const onnx::ModelProto& fp32, const QuantizerSetup& setup,
                                             const QuantUnit& unit, const std::map<std::string, TensorStats>& stats,
@@ -189,6 +192,68 @@ Result<std::optional<UnitTiming>> time_unit(const onnx::ModelProto& fp32, const 
     }
   }
   return std::optional<UnitTiming>(std::move(t));
+}
+
+Result<std::optional<double>> time_uint8_maxpool_penalty(const onnx::ModelProto& fp32, int node,
+                                                         const std::map<std::string, TensorStats>& stats,
+                                                         const UnitTimingOptions& options) {
+  const onnx::NodeProto& pool = fp32.graph().node(node);
+  const std::string& in = pool.input(0);
+  auto it = stats.find(in);
+  if (it == stats.end() || it->second.sample_shape().empty() || it->second.num_values() == 0) {
+    return std::optional<double>();
+  }
+  const std::vector<int64_t> shape = it->second.sample_shape();
+  onnx::ModelProto float_model;
+  float_model.set_ir_version(fp32.ir_version());
+  *float_model.mutable_opset_import() = fp32.opset_import();
+  onnx::GraphProto* g = float_model.mutable_graph();
+  g->set_name("pool");
+  onnx::NodeProto* p = g->add_node();
+  *p = pool;
+  p->mutable_output()->Clear();
+  p->add_output(pool.output(0));
+  add_float_value(g->mutable_input(), in, &shape);
+  onnx::NodeProto* identity = g->add_node();
+  identity->set_op_type("Identity");
+  identity->set_name(pool.output(0) + kTimedOutputSuffix);
+  identity->add_input(pool.output(0));
+  identity->add_output(pool.output(0) + kTimedOutputSuffix);
+  add_float_value(g->mutable_output(), pool.output(0) + kTimedOutputSuffix, nullptr);
+
+  // Q(in) -> DQ -> MaxPool -> Q -> DQ with the input's parameters: ONNX Runtime's uint8 MaxPool.
+  QuantizerSetup setup;
+  ActivationQuantizer input_q;
+  input_q.id = activation_quantizer_id(in);
+  input_q.tensor = in;
+  input_q.consumers = {{0, 0}};
+  ActivationQuantizer output_q;
+  output_q.id = activation_quantizer_id(pool.output(0));
+  output_q.tensor = pool.output(0);
+  output_q.consumers = {{1, 0}};
+  output_q.params_from = input_q.id;
+  setup.activations = {input_q, output_q};
+  QdqInputs params;
+  params.setup = &setup;
+  const float lo = std::min(it->second.min(), 0.0f);
+  const float hi = std::max({it->second.max(), 0.0f, lo + 1e-3f});
+  QAC_ASSIGN_OR_RETURN(params.activation_params[input_q.id],
+                       activation_qparams(lo, hi, Preset::kMixed, false, in, options.activation_types));
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto int8_model, emit_qdq(float_model, params, QdqEmitOptions{}, nullptr));
+
+  std::map<std::string, std::vector<int64_t>> shapes = {{in, shape}};
+  QAC_ASSIGN_OR_RETURN(NamedTensors feeds, random_feeds({{in, DType::kFloat32, shape}}, shapes, 1, pool.name()));
+  const std::string label = "timing model of MaxPool '" + pool.name() + "'";
+  QAC_ASSIGN_OR_RETURN(auto float_nodes, profile_model(float_model, feeds, options, label + " (float)"));
+  QAC_ASSIGN_OR_RETURN(auto int8_nodes, profile_model(int8_model, feeds, options, label + " (uint8)"));
+  auto pool_time = [](const std::vector<NodeRecord>& nodes) {
+    double us = 0;
+    for (const NodeRecord& n : nodes) {
+      if (n.op_type.find("MaxPool") != std::string::npos) us += n.microseconds;
+    }
+    return us;
+  };
+  return std::optional<double>(std::max(0.0, pool_time(int8_nodes) - pool_time(float_nodes)));
 }
 
 }  // namespace qac

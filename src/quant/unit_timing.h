@@ -38,6 +38,12 @@ struct UnitTimingOptions {
   ActivationTypes activation_types = ActivationTypes::kUInt8Only;
 };
 
+// `float_model` in the QDQ form of `setup` with provisional parameters: activation ranges from
+// the min/max in `stats` (ranges of tensors without statistics: [-1, 1]), weights per channel
+// over their full range. For timing only: kernels take the same time whatever the parameters.
+Result<onnx::ModelProto> emit_for_timing(const onnx::ModelProto& float_model, const QuantizerSetup& setup,
+                                         const std::map<std::string, TensorStats>& stats, ActivationTypes types);
+
 // Times `unit` of `setup` (placed on `fp32`), with input shapes from `stats` (sample_shape() of
 // each activation input, batch 1). nullopt when the unit cannot be cut out on its own: an input
 // that is neither one of its activation inputs nor an initializer, or an input without
@@ -45,5 +51,15 @@ struct UnitTimingOptions {
 Result<std::optional<UnitTiming>> time_unit(const onnx::ModelProto& fp32, const QuantizerSetup& setup,
                                             const QuantUnit& unit, const std::map<std::string, TensorStats>& stats,
                                             const UnitTimingOptions& options);
+
+// What a MaxPool that moves int8 data costs beyond its float kernel when the data it reads
+// comes from a float op: ONNX Runtime moves the QuantizeLinear above it (QDQ propagation) and,
+// with no NHWC neighbour to join, runs it as an NCHW uint8 MaxPool, whose kernel is much slower
+// than the float one (after an int8 unit it joins the unit's NHWC layout and is cheap).
+// `node` is the MaxPool's index in `fp32`; its input's sample shape comes from `stats`.
+// nullopt when the input has no statistics. Errors as for time_unit().
+Result<std::optional<double>> time_uint8_maxpool_penalty(const onnx::ModelProto& fp32, int node,
+                                                         const std::map<std::string, TensorStats>& stats,
+                                                         const UnitTimingOptions& options);
 
 }  // namespace qac
