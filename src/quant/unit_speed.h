@@ -51,7 +51,8 @@ Status drop_units(const GraphView& view, QuantizerSetup& setup, const std::set<s
 // select_units_by_speed(). The per-unit model cannot see every layout choice ONNX Runtime makes
 // for a whole graph, so the selection is then checked on whole models: the model with every
 // unit, with the selected units and with none (float, `fp32` itself) are timed on `sample`
-// (interleaved, 1 thread, provisional parameters) and the fastest wins. Units that do not run
+// (interleaved, 1 thread, provisional parameters) and the fastest wins; models within 3% of it
+// count as equally fast, and of those the one with the fewest units in int8 wins. Units that do not run
 // in int8 in the winner are dropped, each reported in `skipped` with its timings. `log`
 // receives one line per dropped unit and a summary.
 // Errors: a model that ONNX Runtime cannot build or run, unit resolution.
