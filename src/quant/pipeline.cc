@@ -164,9 +164,14 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
       resolve_target(options.target) == resolve_target(Target::kHost)) {
     UnitTimingOptions timing;
     timing.activation_types = activation_types(resolve_target(options.target));
+    const TimingCache cache(!options.kernel_timing_cache        ? std::string()
+                            : options.kernel_timing_cache_dir.empty() ? TimingCache::default_dir()
+                                                                      : options.kernel_timing_cache_dir);
+    timing.cache = &cache;
     std::vector<std::string> timing_log;
     QAC_ASSIGN_OR_RETURN(NamedTensors sample, calibration.read(0, 1));
-    QAC_RETURN_IF_ERROR(keep_units_that_pay(cm.fp32, cm.setup, cm.stats, sample, timing, &timing_log));
+    QAC_RETURN_IF_ERROR(
+        keep_units_that_pay(cm.fp32, cm.setup, cm.stats, sample, timing, &timing_log, &cm.unit_float_cost_us));
     if (cm.setup.units.empty()) {
       QAC_LOG(kWarning) << "no op of this model runs faster in int8 than in float in ONNX Runtime on this CPU "
                            "(kernel timing and whole-model check, -v): the output keeps every op in float; "

@@ -182,7 +182,8 @@ std::string microseconds(double us) {
 
 Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
                            const std::map<std::string, TensorStats>& stats, const NamedTensors& sample,
-                           const UnitTimingOptions& options, std::vector<std::string>* log) {
+                           const UnitTimingOptions& options, std::vector<std::string>* log,
+                           std::map<std::string, double>* float_cost_us) {
   if (setup.units.empty()) return Status::Ok();
   const auto t0 = std::chrono::steady_clock::now();
   QAC_ASSIGN_OR_RETURN(GraphView view, GraphView::build(fp32.graph()));
@@ -203,10 +204,12 @@ Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
     const UnitTiming& t = timings.at(d.unit_id);
     std::string kernels;
     for (const std::string& k : t.int8_kernels) kernels += (kernels.empty() ? "" : "+") + k;
+    if (kernels.empty()) kernels = "int8 kernel";
     const std::string measured = "int8 form " + microseconds(d.int8_cost_us) + " (" + kernels + " " +
                                  microseconds(t.int8_us) + " plus the Q/DQ its neighbours need) against " +
                                  microseconds(d.float_cost_us) + " in float";
     QAC_LOG(kDebug) << d.unit_id << ": " << measured << (d.keep_int8 ? ": int8" : ": float");
+    if (float_cost_us) (*float_cost_us)[d.unit_id] = d.float_cost_us - d.int8_cost_us;
     if (d.keep_int8) continue;
     float_units.insert(d.unit_id);
     reasons[d.unit_id] = "timed on this CPU, its int8 kernel does not pay: " + measured;
@@ -223,17 +226,23 @@ Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
   lo.threads = 1;
   lo.timed_runs = kWholeModelRounds;
   lo.coverage = false;
-  QAC_ASSIGN_OR_RETURN(LatencyComparison c, compare_latency({all_model.SerializeAsString(),
-                                                              selected_model.SerializeAsString(),
-                                                              fp32.SerializeAsString()},
-                                                             sample, lo));
+  const std::vector<std::string> candidates = {all_model.SerializeAsString(), selected_model.SerializeAsString(),
+                                               fp32.SerializeAsString()};
+  std::vector<double> medians;
+  const std::string cache_key = options.cache ? options.cache->key(candidates) : "";
+  if (auto cached = options.cache ? options.cache->get(cache_key) : std::nullopt; cached && cached->size() == 3) {
+    medians = *cached;
+  } else {
+    QAC_ASSIGN_OR_RETURN(LatencyComparison c, compare_latency(candidates, sample, lo));
+    for (const ModelLatency& m : c.models) medians.push_back(m.median_ms);
+    if (options.cache) options.cache->put(cache_key, medians);
+  }
   // The fastest, or among the models within kEqualSpeed of it, the one with the fewest units in
   // int8: at equal speed float is exact.
-  double fastest = c.models[0].median_ms;
-  for (const ModelLatency& m : c.models) fastest = std::min(fastest, m.median_ms);
+  const double fastest = *std::min_element(medians.begin(), medians.end());
   size_t winner = 0;
   for (size_t k : {size_t{2}, size_t{1}, size_t{0}}) {  // fewest units first
-    if (c.models[k].median_ms <= kEqualSpeed * fastest) {
+    if (medians[k] <= kEqualSpeed * fastest) {
       winner = k;
       break;
     }
@@ -241,8 +250,8 @@ Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
   char check[256];
   std::snprintf(check, sizeof check, "kernel timing, whole model (1 thread, batch 1): every unit in int8 %.3f ms, "
                 "the %zu that pay %.3f ms, none %.3f ms: %s",
-                c.models[0].median_ms, setup.units.size() - float_units.size(), c.models[1].median_ms,
-                c.models[2].median_ms, lo.labels[winner].c_str());
+                medians[0], setup.units.size() - float_units.size(), medians[1], medians[2],
+                lo.labels[winner].c_str());
   QAC_LOG(kInfo) << check;
   if (log) log->push_back(check);
   if (winner == 0) {

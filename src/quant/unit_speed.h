@@ -54,10 +54,12 @@ Status drop_units(const GraphView& view, QuantizerSetup& setup, const std::set<s
 // (interleaved, 1 thread, provisional parameters) and the fastest wins; models within 3% of it
 // count as equally fast, and of those the one with the fewest units in int8 wins. Units that do not run
 // in int8 in the winner are dropped, each reported in `skipped` with its timings. `log`
-// receives one line per dropped unit and a summary.
+// receives one line per dropped unit and a summary. `float_cost_us` (may be null) receives, for
+// every timed unit, its float cost minus its int8 cost as select_units_by_speed() saw them.
 // Errors: a model that ONNX Runtime cannot build or run, unit resolution.
 Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
                            const std::map<std::string, TensorStats>& stats, const NamedTensors& sample,
-                           const UnitTimingOptions& options, std::vector<std::string>* log);
+                           const UnitTimingOptions& options, std::vector<std::string>* log,
+                           std::map<std::string, double>* float_cost_us = nullptr);
 
 }  // namespace qac

@@ -160,6 +160,21 @@ Result<std::optional<UnitTiming>> time_unit(const onnx::ModelProto& fp32, const 
   for (const auto& [name, shape] : shapes) inputs.push_back({name, DType::kFloat32, shape});
   QAC_ASSIGN_OR_RETURN(NamedTensors feeds, random_feeds(inputs, shapes, 1, unit.id));
 
+  const std::string float_bytes = float_model->SerializeAsString(), int8_bytes = int8_model.SerializeAsString();
+  const std::string cache_key = options.cache ? options.cache->key({float_bytes, int8_bytes}) : "";
+  if (options.cache) {
+    if (auto cached = options.cache->get(cache_key); cached && cached->size() == 3 + shapes.size()) {
+      UnitTiming t;
+      t.unit_id = unit.id;
+      t.float_us = (*cached)[0];
+      t.int8_us = (*cached)[1];
+      t.dequantize_output_us = (*cached)[2];
+      size_t k = 3;
+      for (const auto& [name, shape] : shapes) t.quantize_input_us[name] = (*cached)[k++];
+      return std::optional<UnitTiming>(std::move(t));
+    }
+  }
+
   const std::string label = "timing model of " + unit.id;
   QAC_ASSIGN_OR_RETURN(auto float_nodes, profile_model(*float_model, feeds, options, label + " (float)"));
   QAC_ASSIGN_OR_RETURN(auto int8_nodes, profile_model(int8_model, feeds, options, label + " (int8)"));
@@ -190,6 +205,11 @@ Result<std::optional<UnitTiming>> time_unit(const onnx::ModelProto& fp32, const 
     if (std::find(t.int8_kernels.begin(), t.int8_kernels.end(), n.op_type) == t.int8_kernels.end()) {
       t.int8_kernels.push_back(n.op_type);
     }
+  }
+  if (options.cache) {
+    std::vector<double> values = {t.float_us, t.int8_us, t.dequantize_output_us};
+    for (const auto& [name, us] : t.quantize_input_us) values.push_back(us);
+    options.cache->put(cache_key, values);
   }
   return std::optional<UnitTiming>(std::move(t));
 }
@@ -241,6 +261,13 @@ Result<std::optional<double>> time_uint8_maxpool_penalty(const onnx::ModelProto&
                        activation_qparams(lo, hi, Preset::kMixed, false, in, options.activation_types));
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto int8_model, emit_qdq(float_model, params, QdqEmitOptions{}, nullptr));
 
+  std::string cache_key;
+  if (options.cache) {
+    cache_key = options.cache->key({float_model.SerializeAsString(), int8_model.SerializeAsString()});
+    if (auto cached = options.cache->get(cache_key); cached && cached->size() == 1) {
+      return std::optional<double>((*cached)[0]);
+    }
+  }
   std::map<std::string, std::vector<int64_t>> shapes = {{in, shape}};
   QAC_ASSIGN_OR_RETURN(NamedTensors feeds, random_feeds({{in, DType::kFloat32, shape}}, shapes, 1, pool.name()));
   const std::string label = "timing model of MaxPool '" + pool.name() + "'";
@@ -253,7 +280,9 @@ Result<std::optional<double>> time_uint8_maxpool_penalty(const onnx::ModelProto&
     }
     return us;
   };
-  return std::optional<double>(std::max(0.0, pool_time(int8_nodes) - pool_time(float_nodes)));
+  const double penalty = std::max(0.0, pool_time(int8_nodes) - pool_time(float_nodes));
+  if (options.cache) options.cache->put(cache_key, {penalty});
+  return std::optional<double>(penalty);
 }
 
 }  // namespace qac

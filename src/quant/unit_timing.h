@@ -19,6 +19,7 @@
 #include "quant/placement.h"
 #include "quant/scheme.h"
 #include "quant/tensor_stats.h"
+#include "quant/timing_cache.h"
 
 namespace qac {
 
@@ -30,12 +31,14 @@ struct UnitTiming {
   std::map<std::string, double> quantize_input_us;  // QuantizeLinear of each activation input tensor
   double dequantize_output_us = 0;                  // DequantizeLinear of the unit's output
   std::vector<std::string> int8_kernels;            // op types ONNX Runtime ran for the int8 form
+                                                    // (empty when read from a TimingCache)
 };
 
 struct UnitTimingOptions {
   int runs = 15;    // profiled runs per one-unit model; each node's median is used
   int warmup = 3;   // untimed runs first
   ActivationTypes activation_types = ActivationTypes::kUInt8Only;
+  const TimingCache* cache = nullptr;  // measurements reused and stored there (may be null)
 };
 
 // `float_model` in the QDQ form of `setup` with provisional parameters: activation ranges from

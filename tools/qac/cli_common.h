@@ -40,6 +40,8 @@ struct QuantizeFlags {
   bool float_weights = false;
   bool no_latency = false;
   bool no_kernel_timing = false;
+  bool no_kernel_timing_cache = false;
+  std::string kernel_timing_cache_dir;
   size_t batch_size = 0;
   int threads = 0;
 };
