@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything qac needs on a fresh Debian 12 machine:
-#   - Debian packages (compiler, CMake, ONNX protobuf classes, test libraries, data, python helpers)
+#   - Debian packages (compiler, CMake, ONNX protobuf classes, test libraries, data, python helpers,
+#     clang with libFuzzer and the sanitizer runtimes)
 #   - ONNX Runtime headers + shared library from the npm registry into third_party/ (git-ignored)
 # Idempotent: re-running skips what is already present.
 set -euo pipefail
@@ -14,6 +15,7 @@ APT_PACKAGES=(
   dataset-fashion-mnist wamerican fonts-dejavu-core fonts-liberation
   time  # GNU time: peak memory in bench/calibration.sh
   espeak-ng sox  # speech for the extra audio models' data (scripts/make_extra_data.py)
+  clang libclang-rt-14-dev llvm-14  # fuzz/ (libFuzzer, sanitizer runtimes, llvm-symbolizer)
 )
 # npm is needed only to fetch ONNX Runtime; use the machine's if present.
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)

@@ -56,6 +56,8 @@ struct RevertedGroup {
 };
 
 struct AccuracyControlReport {
+  AccuracyControlOptions options;     // as given; quantization.options holds the ones applied
+                                      // (they differ when tune_hyperparams picked others)
   QuantizationReport quantization;
   std::string strategy, drop_type, metric_name;
   double max_drop = 0;
@@ -78,7 +80,7 @@ struct AccuracyControlReport {
     double fp32_ms = 0, int8_ms = 0, final_ms = 0;
   } latency;
 
-  std::string to_json() const;
+  std::string to_json() const;        // with the qac version and every option under "options"
   std::string summary() const;        // readable, a few lines
 };
 

@@ -14,6 +14,7 @@ namespace qac {
 
 // What quantize() did, for logs, the CLI summary and the JSON report.
 struct QuantizationReport {
+  QuantizationOptions options;                     // the options the model was quantized with
   std::vector<std::string> normalization;          // rewrites applied to the input model
   std::map<std::string, int> quantized_ops_per_type;  // op type -> nodes whose inputs are quantized
   int activation_quantizers = 0;
@@ -33,7 +34,8 @@ struct QuantizationReport {
     double fp32_ms = 0, int8_ms = 0, ratio = 0, int8_mac_share = 0;
   } speed;
 
-  std::string to_json() const;  // pretty-printed JSON object
+  // Pretty-printed JSON object, with the qac version and every option under "options".
+  std::string to_json() const;
 };
 
 // Quantizes `model` with statistics from the first `options.subset_size` samples of

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,14 +16,25 @@ enum class DType { kFloat32, kFloat64, kFloat16, kInt8, kUInt8, kInt16, kInt32, 
 size_t dtype_size(DType t);
 const char* dtype_name(DType t);
 
+// Element count of `shape` (1 for a scalar). nullopt when a dim is negative or when the
+// product of the non-zero dims does not fit size_t: a zero dim does not make such a shape
+// valid, since no row of it could be stored. Use it on shapes read from files and models.
+std::optional<size_t> checked_numel(const std::vector<int64_t>& shape);
+// checked_numel(shape) * dtype_size(dtype), or nullopt when either step fails or overflows.
+std::optional<size_t> checked_byte_size(const std::vector<int64_t>& shape, DType dtype);
+
 struct Tensor {
   DType dtype = DType::kFloat32;
   std::vector<int64_t> shape;
   std::vector<uint8_t> bytes;  // numel() * dtype_size(dtype) bytes
 
   Tensor() = default;
-  Tensor(DType t, std::vector<int64_t> s);  // zero-filled
+  // Zero-filled. REQUIRES: checked_byte_size(s, t) has a value (check shapes that come from
+  // input first); otherwise throws std::length_error, as std::vector does for absurd sizes.
+  Tensor(DType t, std::vector<int64_t> s);
 
+  // Product of the dims. REQUIRES: checked_numel(shape) has a value, which holds for every
+  // tensor whose bytes match its shape; otherwise throws std::length_error.
   size_t numel() const;
   size_t byte_size() const { return bytes.size(); }
 

@@ -37,6 +37,10 @@ class PhaseTimer {
   std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
 };
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 std::string describe_step(const SearchStep& s) {
   std::ostringstream line;
   line << s.phase << ": " << s.reverted.size() << " groups in float [";
@@ -112,6 +116,9 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   AccuracyControlReport local;
   AccuracyControlReport& rep = report ? *report : local;
   rep = AccuracyControlReport{};
+  rep.options = options;
+  rep.quantization.options = options;
+  const auto start = std::chrono::steady_clock::now();
   PhaseTimer timer(rep.seconds_per_phase);
   if (!validate) return Status::InvalidArgument("accuracy control needs a validation metric");
   if (validation.size() == 0) {
@@ -122,6 +129,7 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   }
   QAC_RETURN_IF_ERROR(check_calibration_data(model.impl().proto, model.label(), calibration, options.subset_size));
   QAC_RETURN_IF_ERROR(check_validation_data(model.impl().proto, model.label(), validation));
+  warn_if_subset_exceeds_data(calibration, options.subset_size);
   const SearchOptions sopt = search_options(options);
   QAC_RETURN_IF_ERROR(validate_search_options(sopt));
   {
@@ -138,6 +146,8 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   timer.lap("statistics");
   QAC_RETURN_IF_ERROR(parameterize(cm, options, &calibration, &rep.quantization));
   timer.lap("parameters");
+  // The basic flow ends here (tuning, below, re-derives its parameters and adds its own time).
+  rep.quantization.seconds_total = seconds_since(start);
 
   std::vector<QuantizerGroup> groups = build_groups(cm.fp32, cm.setup);
   rep.total_groups = static_cast<int>(groups.size());
@@ -146,9 +156,11 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   if (options.tune_hyperparams) {
     QAC_ASSIGN_OR_RETURN(TuneResult tuned, tune_hyperparams(cm, calibration, oracle, options, &rep.quantization));
     static_cast<QuantizationOptions&>(effective) = tuned.best;
+    rep.quantization.options = tuned.best;
     rep.tuned_settings = tuned.description;
     for (const auto& line : tuned.log) rep.steps.push_back("tune: " + line);
     timer.lap("tune_hyperparams");
+    rep.quantization.seconds_total = seconds_since(start);
   }
   if (!options.intermediate_dir.empty()) {
     QAC_RETURN_IF_ERROR(save_intermediate(cm, effective, model.label()));

@@ -4,12 +4,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/options_json.h"
 #include "qac/accuracy_control.h"
+#include "qac/version.h"
 
 namespace qac {
 
 std::string AccuracyControlReport::to_json() const {
   nlohmann::json j;
+  j["qac_version"] = version();
+  j["options"] = options_to_json(options);
   j["strategy"] = strategy;
   j["metric"] = metric_name;
   j["drop_type"] = drop_type;

@@ -38,8 +38,9 @@ Status check_dataset_matches(const Dataset& dataset, const std::vector<ValueSpec
                                  ")");
     }
     if (spec.shape.empty()) {
-      return Status::InvalidData(where + "model " + model_label + " takes input '" + spec.name +
-                                 "' as a scalar, which has no batch axis to stack samples on");
+      return Status::InvalidData(where + "model " + model_label + " gives input '" + spec.name +
+                                 "' no dimensions (a scalar, or a shape the model does not declare), so it has "
+                                 "no batch axis to stack samples on");
     }
     QAC_ASSIGN_OR_RETURN(auto actual, dataset.input_spec(spec.name));
     const auto& [dtype, sample_shape] = actual;

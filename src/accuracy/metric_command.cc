@@ -1,16 +1,16 @@
 #include "accuracy/metric_command.h"
 
-#include <sys/wait.h>
-
-#include <cmath>
-#include <cstdio>
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "accuracy/metric_output.h"
+#include "core/interrupt_guard.h"
 #include "core/npy.h"
+#include "core/shell_command.h"
 
 namespace qac {
 namespace {
@@ -22,16 +22,21 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
+// A fresh folder under the system temp folder, removed with its contents when this goes out
+// of scope. path() is empty when it could not be created.
 class TempDir {
  public:
   TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "qac-metric-XXXXXX").string();
-    if (mkdtemp(tmpl.data())) path_ = tmpl;
+    std::error_code ec;
+    std::string tmpl = (std::filesystem::temp_directory_path(ec) / "qac-metric-XXXXXX").string();
+    if (!ec && mkdtemp(tmpl.data())) path_ = tmpl;
   }
   ~TempDir() {
     std::error_code ec;
     if (!path_.empty()) std::filesystem::remove_all(path_, ec);
   }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
 
  private:
@@ -40,7 +45,8 @@ class TempDir {
 
 class CommandMetric : public Metric {
  public:
-  explicit CommandMetric(std::string command) : command_(std::move(command)) {}
+  CommandMetric(std::string command, std::chrono::milliseconds timeout)
+      : command_(std::move(command)), timeout_(timeout) {}
   std::string name() const override { return "command '" + command_ + "'"; }
   bool needs_labels() const override { return false; }
   bool needs_reference() const override { return false; }
@@ -63,22 +69,19 @@ class CommandMetric : public Metric {
 
   Result<MetricValue> finish() override {
     if (count_ == 0) return Status::InvalidData(name() + ": no samples were evaluated");
+    // Declared first, destroyed last: a signal that arrives meanwhile kills the command, lets
+    // `dir` be removed, and only then ends the process.
+    InterruptGuard interrupts;
     TempDir dir;
     if (dir.path().empty()) return Status::IoError("cannot create a temporary folder for " + name());
     QAC_RETURN_IF_ERROR(write_inputs(dir.path()));
-    const std::string cmd = command_ + " " + shell_quote(dir.path());
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (!pipe) return Status::RuntimeError("cannot run metric command '" + command_ + "'");
-    std::string out;
-    char buf[4096];
-    size_t got;
-    while ((got = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, got);
-    const int status = pclose(pipe);
-    if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      return Status::RuntimeError("metric command '" + command_ + "' failed (exit status " +
-                                  std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
+    const std::string label = "metric command '" + command_ + "'";
+    QAC_ASSIGN_OR_RETURN(ShellCommandResult run,
+                         run_shell_command(command_ + " " + shell_quote(dir.path()), timeout_, label));
+    if (run.exit_code != 0) {
+      return Status::RuntimeError(label + " failed (exit status " + std::to_string(run.exit_code) + ")");
     }
-    return parse(out);
+    return parse_metric_output(run.output, count_, label);
   }
 
   void reset() override {
@@ -109,34 +112,8 @@ class CommandMetric : public Metric {
     return Status::Ok();
   }
 
-  Result<MetricValue> parse(const std::string& out) const {
-    const std::string shown = out.size() > 200 ? out.substr(0, 200) + "..." : out;
-    nlohmann::json j = nlohmann::json::parse(out, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("metric") || !j["metric"].is_number()) {
-      return Status::InvalidData("metric command '" + command_ +
-                                 "' must print {\"metric\": number, \"per_sample\": [...]}, got: " + shown);
-    }
-    MetricValue v;
-    v.value = j["metric"].get<double>();
-    if (!std::isfinite(v.value)) return Status::InvalidData("metric command '" + command_ + "' returned a non-finite metric");
-    if (j.contains("per_sample")) {
-      const auto& ps = j["per_sample"];
-      if (!ps.is_array() || ps.size() != count_) {
-        return Status::InvalidData("metric command '" + command_ + "' returned per_sample with " +
-                                   std::to_string(ps.is_array() ? ps.size() : 0) + " values for " +
-                                   std::to_string(count_) + " samples");
-      }
-      for (const auto& x : ps) {
-        if (!x.is_number() || !std::isfinite(x.get<double>())) {
-          return Status::InvalidData("metric command '" + command_ + "' returned a non-numeric or non-finite per-sample value");
-        }
-        v.per_sample.push_back(x.get<double>());
-      }
-    }
-    return v;
-  }
-
   std::string command_;
+  std::chrono::milliseconds timeout_;
   std::vector<std::vector<Tensor>> batches_;
   std::vector<int64_t> label_classes_;
   std::vector<std::string> label_texts_;
@@ -145,8 +122,8 @@ class CommandMetric : public Metric {
 
 }  // namespace
 
-std::unique_ptr<Metric> make_command_metric(const std::string& command) {
-  return std::make_unique<CommandMetric>(command);
+std::unique_ptr<Metric> make_command_metric(const std::string& command, std::chrono::milliseconds timeout) {
+  return std::make_unique<CommandMetric>(command, timeout);
 }
 
 }  // namespace qac

@@ -2,30 +2,16 @@
 
 #include <sstream>
 
+#include "api/option_names.h"
 #include "core/progress.h"
 
 namespace qac {
 namespace {
 
-const char* preset_name(Preset p) {
-  return p == Preset::kMixed ? "mixed" : p == Preset::kPerformance ? "performance" : "auto";
-}
-
-const char* estimator_name(RangeEstimator e) {
-  switch (e) {
-    case RangeEstimator::kMinMax: return "minmax";
-    case RangeEstimator::kMeanMinMax: return "mean_minmax";
-    case RangeEstimator::kQuantile: return "quantile";
-    case RangeEstimator::kMse: return "mse";
-    case RangeEstimator::kKl: return "kl";
-  }
-  return "?";
-}
-
 std::string describe(const QuantizationOptions& o) {
   std::ostringstream s;
   s << "preset=" << preset_name(o.preset) << " estimator=" << estimator_name(o.activation_estimator)
-    << " bias_correction=" << (o.bias_correction ? (o.fast_bias_correction ? "fast" : "full") : "none");
+    << " bias_correction=" << bias_correction_name(o);
   return s.str();
 }
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "accuracy/dataset_check.h"
+#include "core/log.h"
 #include "onnx/tensor_proto.h"
 
 namespace qac {
@@ -50,8 +51,28 @@ Result<std::vector<ValueSpec>> model_input_specs(const onnx::ModelProto& model) 
   return specs;
 }
 
+Status check_input_ranks_known(const onnx::ModelProto& model, const std::string& model_label) {
+  std::set<std::string> initializers;
+  for (const auto& t : model.graph().initializer()) initializers.insert(t.name());
+  for (const auto& input : model.graph().input()) {
+    if (initializers.count(input.name()) || input.type().tensor_type().has_shape()) continue;
+    return Status::InvalidModel("model " + model_label + " declares input '" + input.name() +
+                                "' without a shape (its rank is unknown), so qac cannot tell its batch axis; "
+                                "give the input a shape in the model (dimensions may be symbolic)");
+  }
+  return Status::Ok();
+}
+
+void warn_if_subset_exceeds_data(const Dataset& calibration, size_t subset_size) {
+  if (subset_size <= calibration.size()) return;
+  QAC_LOG(kWarning) << "subset size " << subset_size << " is larger than the calibration dataset "
+                    << calibration.description() << ": statistics use all of its " << calibration.size()
+                    << " samples";
+}
+
 Status check_calibration_data(const onnx::ModelProto& model, const std::string& model_label,
                               const Dataset& calibration, size_t subset_size) {
+  QAC_RETURN_IF_ERROR(check_input_ranks_known(model, model_label));
   QAC_ASSIGN_OR_RETURN(std::vector<ValueSpec> inputs, model_input_specs(model));
   QAC_RETURN_IF_ERROR(check_dataset_matches(calibration, inputs, model_label));
   const size_t samples = std::min(subset_size, calibration.size());
@@ -73,6 +94,7 @@ Status check_calibration_data(const onnx::ModelProto& model, const std::string& 
 
 Status check_validation_data(const onnx::ModelProto& model, const std::string& model_label,
                              const Dataset& validation) {
+  QAC_RETURN_IF_ERROR(check_input_ranks_known(model, model_label));
   QAC_ASSIGN_OR_RETURN(std::vector<ValueSpec> inputs, model_input_specs(model));
   return check_dataset_matches(validation, inputs, model_label);
 }

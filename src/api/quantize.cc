@@ -6,17 +6,21 @@
 #include <nlohmann/json.hpp>
 
 #include "api/calibration_check.h"
+#include "api/options_json.h"
 #include "api/model_impl.h"
 #include "core/log.h"
 #include "onnx/model_io.h"
 #include "quant/pipeline.h"
 #include "runtime/latency.h"
 #include "runtime/session.h"
+#include "qac/version.h"
 
 namespace qac {
 
 std::string QuantizationReport::to_json() const {
   nlohmann::json j;
+  j["qac_version"] = version();
+  j["options"] = options_to_json(options);
   j["target"] = target;
   j["overflow_fix"] = overflow_fix;
   j["calibration_samples"] = calibration_samples;
@@ -70,10 +74,12 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   const auto t0 = std::chrono::steady_clock::now();
   QuantizationReport local;
   QuantizationReport& rep = report ? *report : local;
+  rep.options = options;
   if (calibration.size() == 0) {
     return Status::InvalidData("calibration dataset " + calibration.description() + " holds no samples");
   }
   QAC_RETURN_IF_ERROR(check_calibration_data(model.impl().proto, model.label(), calibration, options.subset_size));
+  warn_if_subset_exceeds_data(calibration, options.subset_size);
   QAC_ASSIGN_OR_RETURN(CalibratedModel cm, prepare(model.impl().proto, options, &rep));
   QAC_RETURN_IF_ERROR(calibrate(cm, calibration, options, &rep));
   QAC_RETURN_IF_ERROR(parameterize(cm, options, &calibration, &rep));

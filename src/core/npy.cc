@@ -183,17 +183,6 @@ const char* descr_for(DType t) {
   return "";
 }
 
-// numel * itemsize, or nullopt on overflow.
-std::optional<size_t> checked_byte_size(const std::vector<int64_t>& shape, DType dtype) {
-  size_t n = dtype_size(dtype);
-  for (int64_t d : shape) {
-    const auto du = static_cast<size_t>(d);
-    if (du != 0 && n > std::numeric_limits<size_t>::max() / du) return std::nullopt;
-    n *= du;
-  }
-  return n;
-}
-
 uint32_t read_le(const uint8_t* p, size_t bytes) {
   uint32_t v = 0;
   for (size_t i = 0; i < bytes; ++i) v |= static_cast<uint32_t>(p[i]) << (8 * i);
@@ -265,6 +254,7 @@ Result<std::unique_ptr<NpyReader>> NpyReader::open(const std::filesystem::path& 
 
   struct stat st {};
   if (::fstat(fd, &st) != 0) return Status::IoError(quoted(label) + ": cannot stat: " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return Status::InvalidData(quoted(label) + ": not a regular file");
   const auto file_size = static_cast<size_t>(st.st_size);
 
   const size_t prefix_v1 = kMagicSize + kVersionSize + kV1LengthSize;
@@ -335,6 +325,7 @@ Status NpyReader::pread_exact(uint8_t* dst, size_t size, size_t offset) const {
   return Status::Ok();
 }
 
+// Cannot overflow: open() checked that the byte size of the whole shape fits size_t.
 size_t NpyReader::row_bytes() const {
   size_t n = dtype_size(header_.dtype);
   for (size_t i = 1; i < header_.shape.size(); ++i) n *= static_cast<size_t>(header_.shape[i]);

@@ -2,6 +2,8 @@
 
 #include <cassert>
 #include <cstring>
+#include <limits>
+#include <stdexcept>
 
 namespace qac {
 
@@ -35,14 +37,58 @@ const char* dtype_name(DType t) {
   return "?";
 }
 
+namespace {
+
+// `factor` times the non-zero dims of `shape`; nullopt on a negative dim or on overflow.
+std::optional<size_t> nonzero_product(const std::vector<int64_t>& shape, size_t factor) {
+  size_t product = factor;
+  for (int64_t d : shape) {
+    if (d < 0) return std::nullopt;
+    if (d == 0) continue;
+    const auto du = static_cast<size_t>(d);
+    if (product > std::numeric_limits<size_t>::max() / du) return std::nullopt;
+    product *= du;
+  }
+  return product;
+}
+
+bool has_zero_dim(const std::vector<int64_t>& shape) {
+  for (int64_t d : shape) {
+    if (d == 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<size_t> checked_numel(const std::vector<int64_t>& shape) {
+  const std::optional<size_t> product = nonzero_product(shape, 1);
+  if (!product) return std::nullopt;
+  return has_zero_dim(shape) ? 0 : *product;
+}
+
+std::optional<size_t> checked_byte_size(const std::vector<int64_t>& shape, DType dtype) {
+  const std::optional<size_t> product = nonzero_product(shape, dtype_size(dtype));
+  if (!product) return std::nullopt;
+  return has_zero_dim(shape) ? 0 : *product;
+}
+
+namespace {
+[[noreturn]] void throw_bad_shape(const std::vector<int64_t>& shape) {
+  throw std::length_error("qac::Tensor: shape " + shape_to_string(shape) + " has no valid size");
+}
+}  // namespace
+
 Tensor::Tensor(DType t, std::vector<int64_t> s) : dtype(t), shape(std::move(s)) {
-  bytes.assign(numel() * dtype_size(dtype), 0);
+  const std::optional<size_t> size = checked_byte_size(shape, dtype);
+  if (!size) throw_bad_shape(shape);
+  bytes.assign(*size, 0);
 }
 
 size_t Tensor::numel() const {
-  size_t n = 1;
-  for (int64_t d : shape) n *= static_cast<size_t>(d < 0 ? 0 : d);
-  return n;
+  const std::optional<size_t> n = checked_numel(shape);
+  if (!n) throw_bad_shape(shape);
+  return *n;
 }
 
 Tensor Tensor::slice_rows(int64_t begin, int64_t count) const {
@@ -93,7 +139,9 @@ std::vector<float> Tensor::to_float() const {
   const size_t n = numel();
   std::vector<float> out(n);
   switch (dtype) {
-    case DType::kFloat32: std::memcpy(out.data(), bytes.data(), n * 4); break;
+    case DType::kFloat32:
+      if (n > 0) std::memcpy(out.data(), bytes.data(), n * 4);  // data() may be null when empty
+      break;
     case DType::kFloat64: convert<double>(bytes.data(), n, out); break;
     case DType::kFloat16: {
       const uint16_t* p = reinterpret_cast<const uint16_t*>(bytes.data());

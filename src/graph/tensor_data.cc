@@ -2,6 +2,10 @@
 
 #include <bit>
 #include <cstring>
+#include <limits>
+#include <optional>
+
+#include "qac/tensor.h"
 
 namespace qac {
 
@@ -9,9 +13,9 @@ static_assert(std::endian::native == std::endian::little,
               "ONNX raw_data is little-endian; big-endian hosts need byte swapping here");
 
 int64_t tensor_numel(const onnx::TensorProto& tensor) {
-  int64_t n = 1;
-  for (int64_t d : tensor.dims()) n *= d;
-  return n;
+  const std::optional<size_t> n = checked_numel(std::vector<int64_t>(tensor.dims().begin(), tensor.dims().end()));
+  if (!n || *n > static_cast<size_t>(std::numeric_limits<int64_t>::max())) return -1;
+  return static_cast<int64_t>(*n);
 }
 
 Result<std::vector<float>> read_float_tensor(const onnx::TensorProto& tensor) {
@@ -24,21 +28,24 @@ Result<std::vector<float>> read_float_tensor(const onnx::TensorProto& tensor) {
     return Status::Unsupported(label + " stores its data in an external file");
   }
   const int64_t numel = tensor_numel(tensor);
-  if (numel < 0) return Status::InvalidModel(label + " has a negative dimension");
-  std::vector<float> values(static_cast<size_t>(numel));
+  if (numel < 0) return Status::InvalidModel(label + " has a negative dimension or too many elements");
+  // The stored size is checked against the dims before anything is allocated from them.
   if (tensor.has_raw_data()) {
-    if (tensor.raw_data().size() != values.size() * sizeof(float)) {
+    if (tensor.raw_data().size() % sizeof(float) != 0 ||
+        tensor.raw_data().size() / sizeof(float) != static_cast<size_t>(numel)) {
       return Status::InvalidModel(label + " holds " + std::to_string(tensor.raw_data().size()) +
                                   " bytes of raw data for " + std::to_string(numel) +
                                   " float elements");
     }
-    std::memcpy(values.data(), tensor.raw_data().data(), tensor.raw_data().size());
+    std::vector<float> values(static_cast<size_t>(numel));
+    if (!values.empty()) std::memcpy(values.data(), tensor.raw_data().data(), tensor.raw_data().size());
     return values;
   }
   if (tensor.float_data_size() != numel) {
     return Status::InvalidModel(label + " holds " + std::to_string(tensor.float_data_size()) +
                                 " float values for " + std::to_string(numel) + " elements");
   }
+  std::vector<float> values(static_cast<size_t>(numel));
   std::copy(tensor.float_data().begin(), tensor.float_data().end(), values.begin());
   return values;
 }

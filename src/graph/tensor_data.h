@@ -13,7 +13,8 @@
 
 namespace qac {
 
-// Number of elements the dims describe (1 for a scalar).
+// Number of elements the dims describe (1 for a scalar), or -1 when a dim is negative or the
+// count does not fit int64 (see checked_numel).
 int64_t tensor_numel(const onnx::TensorProto& tensor);
 
 // The values of a FLOAT tensor. kUnsupported for other element types or external data,

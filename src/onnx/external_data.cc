@@ -55,7 +55,7 @@ Status load_one(onnx::TensorProto& tensor, const fs::path& model_dir) {
   const int64_t file_size = in.tellg();
   int64_t length = ref.length;
   if (length < 0) length = file_size - ref.offset;
-  if (ref.offset + length > file_size || length < 0) {
+  if (file_size < 0 || length < 0 || ref.offset > file_size || length > file_size - ref.offset) {
     return Status::InvalidModel("external data of initializer '" + tensor.name() + "' (offset " +
                                 std::to_string(ref.offset) + ", length " + std::to_string(length) +
                                 ") lies beyond the end of " + file.string());

@@ -1,9 +1,9 @@
 #include "onnx/infer_shapes.h"
 
 #include <onnx/defs/schema.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include "onnx/graph_walk.h"
+#include "onnx/safe_inference.h"
 
 namespace qac {
 
@@ -23,11 +23,7 @@ Status infer_shapes(onnx::ModelProto& model, NormalizeLog& log) {
   onnx::ModelProto inferred = model;
   const onnx::ShapeInferenceOptions options(/*check_type_val=*/false, /*strict_mode_val=*/1,
                                             /*data_prop_val=*/true);
-  try {
-    onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception& e) {
-    return Status::InvalidModel(std::string("shape inference failed: ") + e.what());
-  }
+  QAC_RETURN_IF_ERROR(infer_shapes_checked(inferred, options));
   model.Swap(&inferred);
   log.add("infer_shapes: " + std::to_string(model.graph().value_info_size()) +
           " intermediate values of the main graph have inferred types");

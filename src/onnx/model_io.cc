@@ -1,9 +1,5 @@
 #include "onnx/model_io.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
@@ -14,6 +10,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/atomic_file.h"
 #include "onnx/external_data.h"
 
 namespace qac {
@@ -24,28 +21,6 @@ namespace {
 constexpr int kMaxMessageBytes = INT_MAX;
 
 std::string errno_text() { return std::strerror(errno); }
-
-// Writes all of `bytes` to `fd`, retrying on short writes and EINTR.
-bool write_all(int fd, const std::string& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
-// Flushes the directory entry so that a rename survives a crash. Best effort.
-void sync_directory(const fs::path& dir) {
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return;
-  ::fsync(fd);
-  ::close(fd);
-}
 
 }  // namespace
 
@@ -74,6 +49,9 @@ Result<onnx::ModelProto> load_model(const fs::path& path) {
   if (fs::is_directory(path, ec)) {
     return Status::InvalidModel(path.string() + " is not a valid ONNX model: it is a directory");
   }
+  if (!fs::is_regular_file(path, ec)) {  // a device or FIFO could be read forever
+    return Status::InvalidModel(path.string() + " is not a valid ONNX model: it is not a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IoError("cannot open model file " + path.string() + ": " + errno_text());
   std::ostringstream buffer;
@@ -96,30 +74,7 @@ Status save_model(const onnx::ModelProto& model, const fs::path& path) {
     return Status::IoError("cannot write " + path.string() +
                            ": the model cannot be serialized (larger than 2 GB?)");
   }
-  const fs::path dir = path.parent_path();
-  std::string temp = (dir / (path.filename().string() + ".tmp.XXXXXX")).string();
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) return Status::IoError("cannot create a temporary file next to " + path.string() + ": " + errno_text());
-  auto fail = [&](const std::string& what) {
-    const std::string reason = errno_text();
-    ::unlink(temp.c_str());
-    return Status::IoError("cannot write " + path.string() + ": " + what + ": " + reason);
-  };
-  if (!write_all(fd, bytes)) {
-    ::close(fd);
-    return fail("write failed");
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return fail("fsync failed");
-  }
-  // mkstemp creates the file with mode 0600; give it the usual rw-r--r-- permissions.
-  constexpr mode_t kModelFileMode = 0644;
-  ::fchmod(fd, kModelFileMode);
-  if (::close(fd) != 0) return fail("close failed");
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("rename failed");
-  sync_directory(dir);
-  return Status::Ok();
+  return write_file_atomically(path, bytes);
 }
 
 }  // namespace qac

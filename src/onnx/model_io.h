@@ -19,9 +19,9 @@ Result<onnx::ModelProto> load_model(const std::filesystem::path& path);
 // Parses serialized model bytes; `label` names the source in messages.
 Result<onnx::ModelProto> parse_model(const std::string& bytes, const std::string& label);
 
-// Writes `model` to `path` atomically: the bytes go to a temporary file in the same folder,
-// are flushed to disk, and the file is renamed over `path`. On failure the temporary file is
-// removed, `path` is untouched, and the Status is IoError naming `path`.
+// Writes `model` to `path` atomically (write_file_atomically, core/atomic_file.h): `path` is
+// either untouched or the complete model. Errors name `path`: InvalidArgument when it exists
+// and is not a regular file, IoError when it cannot be written.
 Status save_model(const onnx::ModelProto& model, const std::filesystem::path& path);
 
 // Serialized bytes of `model` (e.g. for an ONNX Runtime session). Empty if the model cannot be

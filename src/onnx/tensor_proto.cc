@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 namespace qac {
@@ -62,6 +63,50 @@ int32_t dtype_to_onnx(DType dtype) {
   return TensorProto::UNDEFINED;
 }
 
+namespace {
+
+// The number of elements `proto` stores for `dtype`: raw_data bytes / element size, or the
+// size of the typed field that holds this element type. nullopt when raw_data is not a whole
+// number of elements.
+std::optional<size_t> stored_elements(const TensorProto& proto, DType dtype) {
+  if (proto.has_raw_data()) {
+    const size_t bytes = proto.raw_data().size();
+    if (bytes % dtype_size(dtype) != 0) return std::nullopt;
+    return bytes / dtype_size(dtype);
+  }
+  switch (dtype) {
+    case DType::kFloat32: return static_cast<size_t>(proto.float_data_size());
+    case DType::kFloat64: return static_cast<size_t>(proto.double_data_size());
+    case DType::kInt64: return static_cast<size_t>(proto.int64_data_size());
+    case DType::kFloat16:
+    case DType::kInt8:
+    case DType::kUInt8:
+    case DType::kInt16:
+    case DType::kInt32:
+    case DType::kBool:
+      return static_cast<size_t>(proto.int32_data_size());
+  }
+  return 0;
+}
+
+// Copies the elements of the typed field that holds `out.dtype` into `out`.
+// REQUIRES: the field holds out.numel() elements.
+void copy_typed_field(const TensorProto& proto, Tensor& out) {
+  switch (out.dtype) {
+    case DType::kFloat32: copy_typed<float>(proto.float_data(), out); break;
+    case DType::kFloat64: copy_typed<double>(proto.double_data(), out); break;
+    case DType::kInt64: copy_typed<int64_t>(proto.int64_data(), out); break;
+    case DType::kFloat16: copy_half_bits(proto.int32_data(), out); break;
+    case DType::kInt8: copy_typed<int8_t>(proto.int32_data(), out); break;
+    case DType::kUInt8: copy_typed<uint8_t>(proto.int32_data(), out); break;
+    case DType::kInt16: copy_typed<int16_t>(proto.int32_data(), out); break;
+    case DType::kInt32: copy_typed<int32_t>(proto.int32_data(), out); break;
+    case DType::kBool: copy_typed<uint8_t>(proto.int32_data(), out); break;
+  }
+}
+
+}  // namespace
+
 Result<Tensor> to_tensor(const TensorProto& proto) {
   const std::string what = "tensor '" + proto.name() + "'";
   QAC_ASSIGN_OR_RETURN(DType dtype, dtype_from_onnx(proto.data_type(), what));
@@ -73,48 +118,27 @@ Result<Tensor> to_tensor(const TensorProto& proto) {
   for (int64_t d : shape) {
     if (d < 0) return Status::InvalidModel(what + " has a negative dimension");
   }
-  Tensor out(dtype, shape);
-  const size_t n = out.numel();
-  auto count_error = [&](size_t stored) {
-    return Status::InvalidModel(what + " of shape " + shape_to_string(shape) + " holds " +
-                                std::to_string(stored) + " elements instead of " + std::to_string(n));
-  };
-  if (proto.has_raw_data()) {
-    if (proto.raw_data().size() != out.byte_size()) {
-      return count_error(proto.raw_data().size() / dtype_size(dtype));
-    }
-    std::memcpy(out.bytes.data(), proto.raw_data().data(), out.byte_size());
-    return out;
+  // The dims are checked against the stored data before anything is allocated from them.
+  if (!checked_byte_size(shape, dtype)) {
+    return Status::InvalidModel(what + " has dims " + shape_to_string(shape) + " whose " + dtype_name(dtype) +
+                                " byte size overflows 64 bits");
   }
-  switch (dtype) {
-    case DType::kFloat32:
-      if (static_cast<size_t>(proto.float_data_size()) != n) return count_error(proto.float_data_size());
-      copy_typed<float>(proto.float_data(), out);
-      break;
-    case DType::kFloat64:
-      if (static_cast<size_t>(proto.double_data_size()) != n) return count_error(proto.double_data_size());
-      copy_typed<double>(proto.double_data(), out);
-      break;
-    case DType::kInt64:
-      if (static_cast<size_t>(proto.int64_data_size()) != n) return count_error(proto.int64_data_size());
-      copy_typed<int64_t>(proto.int64_data(), out);
-      break;
-    case DType::kFloat16:
-      if (static_cast<size_t>(proto.int32_data_size()) != n) return count_error(proto.int32_data_size());
-      copy_half_bits(proto.int32_data(), out);
-      break;
-    case DType::kInt8:
-    case DType::kUInt8:
-    case DType::kInt16:
-    case DType::kInt32:
-    case DType::kBool:
-      if (static_cast<size_t>(proto.int32_data_size()) != n) return count_error(proto.int32_data_size());
-      if (dtype == DType::kInt8) copy_typed<int8_t>(proto.int32_data(), out);
-      if (dtype == DType::kUInt8) copy_typed<uint8_t>(proto.int32_data(), out);
-      if (dtype == DType::kInt16) copy_typed<int16_t>(proto.int32_data(), out);
-      if (dtype == DType::kInt32) copy_typed<int32_t>(proto.int32_data(), out);
-      if (dtype == DType::kBool) copy_typed<uint8_t>(proto.int32_data(), out);
-      break;
+  const size_t expected = *checked_numel(shape);
+  const std::optional<size_t> stored = stored_elements(proto, dtype);
+  if (!stored) {
+    return Status::InvalidModel(what + " holds " + std::to_string(proto.raw_data().size()) +
+                                " bytes of raw data, not a whole number of " + dtype_name(dtype) + " elements");
+  }
+  if (*stored != expected) {
+    return Status::InvalidModel(what + " of shape " + shape_to_string(shape) + " holds " + std::to_string(*stored) +
+                                " elements instead of " + std::to_string(expected));
+  }
+  Tensor out(dtype, std::move(shape));
+  if (proto.has_raw_data()) {
+    // bytes.data() may be null for an empty tensor; memcpy requires valid pointers.
+    if (out.byte_size() > 0) std::memcpy(out.bytes.data(), proto.raw_data().data(), out.byte_size());
+  } else {
+    copy_typed_field(proto, out);
   }
   return out;
 }
@@ -131,6 +155,9 @@ TensorProto to_proto(const Tensor& tensor, const std::string& name) {
 Result<TensorProto> read_tensor_proto_pb(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return Status::NotFound("tensor file " + path.string() + " does not exist");
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return Status::InvalidData("tensor file " + path.string() + " is not a regular file");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IoError("cannot open tensor file " + path.string());
   std::ostringstream buffer;

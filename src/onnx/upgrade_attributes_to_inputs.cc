@@ -35,6 +35,7 @@ void log_moved(UpgradeContext& ctx, const onnx::NodeProto& node, const std::stri
 // Clip-1/6 (attributes min, max; default: unbounded) -> Clip-11 (optional inputs min, max of
 // the element type of X).
 Status upgrade_clip(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out) {
+  QAC_RETURN_IF_ERROR(require_arity(node, 1, 1));
   const onnx::AttributeProto* min_attr = find_attribute(node, "min");
   const onnx::AttributeProto* max_attr = find_attribute(node, "max");
   if (min_attr != nullptr || max_attr != nullptr) {
@@ -73,6 +74,7 @@ Status upgrade_slice(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx
 // Pad-11 (inputs pads, constant_value). The pads layout [x1_begin, x2_begin, ..., x1_end, ...]
 // is unchanged; `mode` stays an attribute.
 Status upgrade_pad(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out) {
+  QAC_RETURN_IF_ERROR(require_arity(node, 1, 1));
   const char* pads_name = find_attribute(node, "pads") != nullptr ? "pads" : "paddings";
   if (!ints_attribute_to_input(node, pads_name, 1, ctx)) {
     return Status::InvalidModel(describe_node(node) + " lacks its pads attribute");

@@ -1,12 +1,14 @@
 #include "onnx/upgrade_context.h"
 
-#include <onnx/shape_inference/implementation.h>
-
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <utility>
 
 #include "onnx/graph_walk.h"
 #include "onnx/op_types.h"
+#include "onnx/safe_inference.h"
 #include "onnx/tensor_proto.h"
 
 namespace qac {
@@ -52,13 +54,12 @@ uint16_t float_to_half_bits(float value) {
 
 }  // namespace
 
-ModelFacts collect_model_facts(const onnx::ModelProto& model) {
+Result<ModelFacts> collect_model_facts(const onnx::ModelProto& model) {
   onnx::ModelProto copy = model;
-  try {
-    onnx::shape_inference::InferShapes(copy);
-  } catch (const std::exception&) {
-    // Types stay partly unknown; rewrites that need them say so.
-  }
+  // Inference errors leave types partly unknown; rewrites that need them say so.
+  const onnx::ShapeInferenceOptions lenient(/*check_type_val=*/false, /*strict_mode_val=*/0,
+                                            /*data_prop_val=*/false);
+  QAC_RETURN_IF_ERROR(infer_shapes_checked(copy, lenient));
   ModelFacts facts;
   ValueTypes& types = facts.types;
   visit_graphs(copy.graph(), [&](const onnx::GraphProto& g) {
@@ -157,18 +158,52 @@ std::string UpgradeContext::add_floats(const std::string& base, const std::vecto
 Result<std::string> UpgradeContext::add_scalar(const std::string& base, double value, int32_t elem_type) {
   onnx::TensorProto t;
   t.set_data_type(elem_type);
+  auto unrepresentable = [&] {
+    return Status::InvalidModel("the value " + std::to_string(value) + " for '" + base +
+                                "' cannot be stored as ONNX element type " + std::to_string(elem_type));
+  };
+  // Integer types: truncated toward zero, and only from finite values in the type's range.
+  auto integer = [&](double lo, double hi) -> std::optional<int64_t> {
+    if (!(value >= lo && value < hi + 1.0)) return std::nullopt;  // also false for NaN
+    return static_cast<int64_t>(value);
+  };
   switch (elem_type) {
-    case onnx::TensorProto::FLOAT: t.add_float_data(static_cast<float>(value)); break;
+    case onnx::TensorProto::FLOAT:
+    case onnx::TensorProto::FLOAT16: {
+      const bool fits = std::isnan(value) || std::isinf(value) || std::abs(value) <= std::numeric_limits<float>::max();
+      if (!fits) return unrepresentable();
+      const float f = static_cast<float>(value);
+      if (elem_type == onnx::TensorProto::FLOAT) {
+        t.add_float_data(f);
+      } else {
+        t.add_int32_data(float_to_half_bits(f));
+      }
+      break;
+    }
     case onnx::TensorProto::DOUBLE: t.add_double_data(value); break;
-    case onnx::TensorProto::FLOAT16: t.add_int32_data(float_to_half_bits(static_cast<float>(value))); break;
-    case onnx::TensorProto::INT64: t.add_int64_data(static_cast<int64_t>(value)); break;
+    case onnx::TensorProto::INT64: {
+      const auto v = integer(static_cast<double>(std::numeric_limits<int64_t>::min()),
+                             static_cast<double>(std::numeric_limits<int64_t>::max()));
+      if (!v) return unrepresentable();
+      t.add_int64_data(*v);
+      break;
+    }
     case onnx::TensorProto::INT8:
     case onnx::TensorProto::UINT8:
     case onnx::TensorProto::INT16:
     case onnx::TensorProto::UINT16:
-    case onnx::TensorProto::INT32:
-      t.add_int32_data(static_cast<int32_t>(value));
+    case onnx::TensorProto::INT32: {
+      const std::pair<double, double> range =
+          elem_type == onnx::TensorProto::INT8     ? std::pair(-128.0, 127.0)
+          : elem_type == onnx::TensorProto::UINT8  ? std::pair(0.0, 255.0)
+          : elem_type == onnx::TensorProto::INT16  ? std::pair(-32768.0, 32767.0)
+          : elem_type == onnx::TensorProto::UINT16 ? std::pair(0.0, 65535.0)
+                                                   : std::pair(-2147483648.0, 2147483647.0);
+      const auto v = integer(range.first, range.second);
+      if (!v) return unrepresentable();
+      t.add_int32_data(static_cast<int32_t>(*v));
       break;
+    }
     default:
       return Status::Unsupported("cannot make a constant of ONNX element type " + std::to_string(elem_type) +
                                  " for '" + base + "'");
@@ -186,6 +221,15 @@ onnx::NodeProto UpgradeContext::make_node(const std::string& op_type, const std:
   for (const std::string& in : inputs) node.add_input(in);
   for (const std::string& out : outputs) node.add_output(out);
   return node;
+}
+
+Status require_arity(const onnx::NodeProto& node, int inputs, int outputs) {
+  if (node.input_size() < inputs || node.output_size() < outputs) {
+    return Status::InvalidModel(describe_node(node) + " has " + std::to_string(node.input_size()) + " inputs and " +
+                                std::to_string(node.output_size()) + " outputs; " + node.op_type() +
+                                " needs at least " + std::to_string(inputs) + " and " + std::to_string(outputs));
+  }
+  return Status::Ok();
 }
 
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const std::string& name) {

@@ -33,7 +33,9 @@ struct ModelFacts {
   ValueTypes types;
   std::unordered_set<std::string> used_values;  // node inputs and graph outputs, all graphs
 };
-ModelFacts collect_model_facts(const onnx::ModelProto& model);
+// Errors: InvalidModel when the ONNX checker rejects the model (inference never runs on a
+// model the checker has not accepted).
+Result<ModelFacts> collect_model_facts(const onnx::ModelProto& model);
 
 // Every name used in the model (values, nodes, initializers), to make fresh ones.
 class NameGenerator {
@@ -87,6 +89,10 @@ class UpgradeContext {
   NameGenerator& names_;
   NormalizeLog& log_;
 };
+
+// OK when `node` has at least `inputs` inputs and `outputs` outputs; otherwise InvalidModel
+// naming the node. Rewrites call it before reading node.input(i) or node.output(i).
+Status require_arity(const onnx::NodeProto& node, int inputs, int outputs);
 
 // ---- attribute helpers ------------------------------------------------------------------
 const onnx::AttributeProto* find_attribute(const onnx::NodeProto& node, const std::string& name);

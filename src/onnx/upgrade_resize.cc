@@ -44,6 +44,7 @@ Result<std::string> nearest_mode_for(const onnx::NodeProto& node, const std::opt
 Status emit_resize(onnx::NodeProto node, const std::string& scales_name,
                    const std::optional<std::vector<double>>& scales, UpgradeContext& ctx,
                    std::vector<onnx::NodeProto>& out) {
+  QAC_RETURN_IF_ERROR(require_arity(node, 1, 1));
   const onnx::AttributeProto* mode_attr = find_attribute(node, "mode");
   std::string mode = mode_attr != nullptr ? mode_attr->s() : kNearest;
   if (mode == kOldBilinear) mode = kLinear;
@@ -73,6 +74,7 @@ Status emit_resize(onnx::NodeProto node, const std::string& scales_name,
 }  // namespace
 
 Status upgrade_upsample(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out) {
+  QAC_RETURN_IF_ERROR(require_arity(node, 1, 1));
   const std::string base = node.name().empty() ? "Upsample" : node.name();
   if (node.input_size() >= 2 && !node.input(1).empty()) {  // Upsample-9/10: scales input
     return emit_resize(node, node.input(1), ctx.constant_values(node.input(1)), ctx, out);
@@ -93,6 +95,7 @@ Status upgrade_upsample(onnx::NodeProto node, UpgradeContext& ctx, std::vector<o
 }
 
 Status upgrade_resize(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out) {
+  QAC_RETURN_IF_ERROR(require_arity(node, 1, 1));
   if (node.input_size() < 2) return Status::InvalidModel(describe_node(node) + " has no scales input");
   const std::string scales_name = node.input(1);
   return emit_resize(node, scales_name, ctx.constant_values(scales_name), ctx, out);

@@ -17,7 +17,7 @@ void log_rewrite(UpgradeContext& ctx, const onnx::NodeProto& node, const std::st
 }
 
 // Appends to `out` an Unsqueeze that gives input `index` of `node` (of rank `rank`) `count`
-// trailing unit dims, and makes `node` read its result.
+// trailing unit dims, and makes `node` read its result. REQUIRES: index < node.input_size().
 void unsqueeze_trailing(onnx::NodeProto& node, int index, int64_t rank, int64_t count, UpgradeContext& ctx,
                         std::vector<onnx::NodeProto>& out) {
   std::vector<int64_t> axes;
@@ -36,6 +36,7 @@ void unsqueeze_trailing(onnx::NodeProto& node, int index, int64_t rank, int64_t 
 // Opset 13 normalizes along `axis` only (default -1). Both agree when axis is the last axis;
 // otherwise the node becomes Flatten(axis) -> op(axis=1) -> Reshape(to Shape(x)).
 Status upgrade_softmax_family(onnx::NodeProto node, UpgradeContext& ctx, std::vector<onnx::NodeProto>& out) {
+  QAC_RETURN_IF_ERROR(require_arity(node, 1, 1));
   constexpr int64_t kOldDefaultAxis = 1;
   const onnx::AttributeProto* axis_attr = find_attribute(node, "axis");
   const int64_t axis = axis_attr != nullptr ? axis_attr->i() : kOldDefaultAxis;
@@ -113,20 +114,21 @@ Status upgrade_legacy_broadcast(onnx::NodeProto node, UpgradeContext& ctx, std::
                                  " but the ranks of its inputs are unknown");
     }
     const int64_t start = axis < 0 ? axis + *rank_a : axis;
-    const int64_t trailing = *rank_a - start - *rank_b;
-    if (start < 0 || trailing < 0) {
+    if (start < 0 || start > *rank_a || *rank_a - start < *rank_b) {
       return Status::InvalidModel(describe_node(node) + ": broadcast axis " + std::to_string(axis) +
                                   " does not fit input ranks " + std::to_string(*rank_a) + " and " +
                                   std::to_string(*rank_b));
     }
+    const int64_t trailing = *rank_a - start - *rank_b;
     if (trailing > 0) {
       unsqueeze_trailing(node, 1, *rank_b, trailing, ctx, out);
       log_rewrite(ctx, node, "legacy broadcast at axis " + std::to_string(axis) + " became Unsqueeze of B by " +
                                  std::to_string(trailing) + " trailing dims");
     }
   }
-  const bool had_attributes = remove_attribute(node, "broadcast") | remove_attribute(node, "axis");
-  if (had_attributes) log_rewrite(ctx, node, "removed legacy broadcast/axis attributes");
+  const bool had_broadcast = remove_attribute(node, "broadcast");
+  const bool had_axis = remove_attribute(node, "axis");
+  if (had_broadcast || had_axis) log_rewrite(ctx, node, "removed legacy broadcast/axis attributes");
   out.push_back(std::move(node));
   return Status::Ok();
 }

@@ -1,23 +1,20 @@
 #include "onnx/verify.h"
 
-#include <onnx/checker.h>
-
 #include "onnx/graph_walk.h"
 #include "onnx/infer_shapes.h"
+#include "onnx/safe_inference.h"
 
 namespace qac {
 
 Status verify(const onnx::ModelProto& model, NormalizeLog& log) {
-  try {
-    onnx::checker::check_model(model);
-  } catch (const std::exception& e) {
+  if (Status s = check_onnx_model(model); !s.ok()) {
     const int opset = default_opset_version(model);
     if (opset > max_known_opset()) {
-      log.warn("verify: the ONNX checker (which knows opsets up to " + std::to_string(max_known_opset()) +
-               ") rejects this opset-" + std::to_string(opset) + " model: " + e.what());
+      log.warn("verify: ignored for this opset-" + std::to_string(opset) + " model (the ONNX library knows opsets up to " +
+               std::to_string(max_known_opset()) + "): " + s.message());
       return Status::Ok();
     }
-    return Status::InvalidModel(std::string("the ONNX checker rejects the model: ") + e.what());
+    return s;
   }
   log.add("verify: the ONNX checker accepts the model");
   return Status::Ok();

@@ -212,6 +212,20 @@ TEST_F(DatasetTest, PbSetsWithDifferentSampleShapesAreRejected) {
   expect_message_has(garbage.status(), {"test_data_set_1"});
 }
 
+// The .pb inputs that crashed the reader (dims [2^62, 4] and [4, 2^40], no data): the
+// dataset is refused when it is opened, naming the file and the tensor.
+TEST_F(DatasetTest, PbWithHugeDimsAndNoDataIsRefused) {
+  for (const char* name : {"tensor_dims_2e62x4_no_data.pb", "tensor_dims_4x2e40_no_data.pb"}) {
+    const fs::path set = dir_ / name / "test_data_set_0";
+    fs::create_directories(set);
+    fs::copy_file(fs::path(QAC_SOURCE_DIR) / "tests/data/crash" / name, set / "input_0.pb");
+    auto ds = open_dataset(dir_ / name);
+    ASSERT_FALSE(ds.ok()) << name;
+    EXPECT_EQ(ds.status().code(), StatusCode::kInvalidData);
+    expect_message_has(ds.status(), {(set / "input_0.pb").string(), "'input'"});
+  }
+}
+
 TEST(PbDataset, ReadsOnnxNodeTestData) {
   const fs::path dir = "/usr/share/libonnx-testdata/data/node/test_abs";
   if (!fs::exists(dir / "test_data_set_0")) GTEST_SKIP() << dir << " not installed";

@@ -341,14 +341,26 @@ TEST(AccuracyControlE2E, TuneHyperparamsReportsTheChosenSettings) {
   EXPECT_NE(r.out.find("tuned: " + tuned), std::string::npos) << r;
   EXPECT_TRUE(report["seconds_per_phase"].contains("tune_hyperparams"));
   EXPECT_EQ(report["budget_met"], true);
+  // The report says how it was made: version, options as given, options tuning applied.
+  EXPECT_FALSE(report["qac_version"].get<std::string>().empty());
+  EXPECT_EQ(report["options"]["tune_hyperparams"], true);
+  EXPECT_EQ(report["options"]["max_drop"], 0.01);
+  EXPECT_EQ(report["options"]["subset_size"], std::stoi(kSubsetSize));
+  const json& applied = report["quantization"]["options"];
+  EXPECT_NE(tuned.find("preset=" + applied["preset"].get<std::string>()), std::string::npos) << tuned;
+  EXPECT_NE(tuned.find("estimator=" + applied["activation_estimator"].get<std::string>()), std::string::npos);
+  EXPECT_GT(report["quantization"]["seconds"]["total"].get<double>(), 0.0);
 }
 
 // A metric command that cannot produce a metric stops the run with exit 1 (not 3: no model
 // was chosen), a message naming the command, and no file written.
-void expect_metric_command_error(const std::string& command, const std::string& message_part) {
+void expect_metric_command_error(const std::string& command, const std::string& message_part,
+                                 const std::vector<std::string>& extra = {}) {
   ScratchDir dir;
   const fs::path out = dir / "cnn.int8.onnx", report_path = dir / "report.json";
-  const CliRun r = run_qac(cnn_args(out, report_path, {"--metric-command", command, "--max-drop", "0.01"}));
+  std::vector<std::string> flags = {"--metric-command", command, "--max-drop", "0.01"};
+  flags.insert(flags.end(), extra.begin(), extra.end());
+  const CliRun r = run_qac(cnn_args(out, report_path, flags));
   EXPECT_EQ(r.exit_code, kExitError) << r;
   EXPECT_NE(r.err.find("metric command '" + command + "'"), std::string::npos) << r;
   EXPECT_NE(r.err.find(message_part), std::string::npos) << r;
@@ -360,6 +372,14 @@ void expect_metric_command_error(const std::string& command, const std::string& 
 TEST(AccuracyControlE2E, FailingMetricCommandIsAnErrorWithoutOutput) {
   REQUIRE_ASSETS(kCnnModel, kCalibration, kValidation);
   expect_metric_command_error("false", "failed (exit status 1)");
+}
+
+// A metric command that hangs is killed after --metric-timeout instead of hanging qac.
+TEST(AccuracyControlE2E, HangingMetricCommandIsKilledAfterTheTimeout) {
+  REQUIRE_ASSETS(kCnnModel, kCalibration, kValidation);
+  const auto start = std::chrono::steady_clock::now();
+  expect_metric_command_error("sleep 60; :", "did not finish within 1 s", {"--metric-timeout", "1"});
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(50));
 }
 
 TEST(AccuracyControlE2E, MetricCommandPrintingGarbageIsAnErrorWithoutOutput) {

@@ -149,6 +149,75 @@ TEST_F(E2eBadInput, NonFiniteCalibrationValues) {
   }
 }
 
+// Calibration .pb files that crashed qac (SIGSEGV for dims [2^62, 4], SIGABRT for [4, 2^40],
+// both without data): exit 1 naming the file.
+TEST_F(E2eBadInput, PbTensorWithHugeDimsAndNoData) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel);
+  for (const char* name : {"tensor_dims_2e62x4_no_data.pb", "tensor_dims_4x2e40_no_data.pb"}) {
+    const fs::path set = inputs_ / name / "test_data_set_0";
+    fs::create_directories(set);
+    fs::copy_file(kSourceDir / "tests/data/crash" / name, set / "input_0.pb");
+    expect_clean_failure(quantize(kCnnModel, inputs_ / name), kExitError, {(set / "input_0.pb").string(), "'input'"});
+  }
+}
+
+// Models that crashed normalization (SIGSEGV in ONNX's Conv shape inference, SIGABRT on an
+// Upsample without inputs): `inspect` and `quantize` exit 1 naming the node.
+TEST_F(E2eBadInput, MalformedModelsThatCrashedNormalization) {
+  struct Case {
+    const char* file;
+    std::vector<int64_t> data_shape;  // of the model input 'x', with 2 samples
+    const char* node;
+  };
+  const std::vector<Case> cases = {{"conv_data_rank3_weight_rank4.onnx", {2, 1, 28}, "conv"},
+                                   {"conv_data_rank4_weight_rank3.onnx", {2, 1, 28, 28}, "conv"},
+                                   {"upsample7_no_inputs.onnx", {2, 1, 4, 4}, "Upsample"}};
+  for (const Case& c : cases) {
+    const fs::path model = kSourceDir / "tests/data/crash" / c.file;
+    expect_cli_failure(run_cli({"inspect", model.string()}), kExitError, {model.string(), c.node});
+    const fs::path data = write_dataset_file(c.file, "x", Tensor(DType::kFloat32, c.data_shape));
+    expect_clean_failure(quantize(model, data), kExitError, {model.string(), c.node});
+  }
+}
+
+// An input without any shape has an unknown rank: the message says so (it said "scalar").
+TEST_F(E2eBadInput, InputOfUnknownRank) {
+  onnx::ModelProto model;
+  model.set_ir_version(7);
+  model.add_opset_import()->set_version(13);
+  onnx::GraphProto& g = *model.mutable_graph();
+  g.set_name("relu");
+  onnx::NodeProto& relu = *g.add_node();
+  relu.set_op_type("Relu");
+  relu.set_name("relu");
+  relu.add_input(std::string("x"));
+  relu.add_output(std::string("y"));
+  onnx::ValueInfoProto& x = *g.add_input();
+  x.set_name("x");
+  x.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);  // no shape
+  onnx::ValueInfoProto& y = *g.add_output();
+  y.set_name("y");
+  y.mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  const fs::path path = inputs_ / "unknown_rank.onnx";
+  ASSERT_TRUE(save_model(model, path).ok());
+  const fs::path data = write_dataset_file("x", "x", Tensor(DType::kFloat32, {4, 3}));
+  const CliResult r = quantize(path, data);
+  expect_clean_failure(r, kExitError, {"'x'", "unknown_rank.onnx", "rank is unknown"});
+  EXPECT_EQ(r.err.find("scalar"), std::string::npos) << r;
+}
+
+// A subset larger than the data is not an error, but the log says how many samples are used.
+TEST_F(E2eBadInput, SubsetSizeAboveTheDataSizeIsLogged) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  const fs::path data = write_dataset_file("eight", "input", fmnist_images(8));
+  const CliResult r = run_cli({"quantize", kCnnModel.string(), "--calibration", data.string(), "-o", output().string(),
+                               "--subset-size", "32", "--no-latency"});
+  EXPECT_EQ(r.exit_code, kExitOk) << r;
+  EXPECT_NE(r.err.find("subset size 32"), std::string::npos) << r;
+  EXPECT_NE(r.err.find("all of its 8 samples"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("8 calibration samples"), std::string::npos) << r;
+}
+
 TEST_F(E2eBadInput, UnknownFlag) {
   QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--frobnicate"}), kExitUsage, {"--frobnicate"});
@@ -194,6 +263,77 @@ TEST_F(E2eBadInput, ReportInMissingFolder) {
   const fs::path report = outputs_ / "missing" / "report.json";
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--report", report.string()}), kExitError,
                        {report.string(), "does not exist"});
+}
+
+// Outputs that would destroy an input, each other or a device are refused before any work:
+// exit 1 naming the option and the path, and every file stays as it was.
+class E2eOutputPaths : public E2eBadInput {
+ protected:
+  void SetUp() override {
+    model_ = inputs_ / "model.onnx";
+    fs::copy_file(kCnnModel, model_);
+    data_ = write_dataset_file("calib", "input", fmnist_images(8));
+    model_bytes_ = read_text(model_);
+  }
+  CliResult quantize_to(const std::vector<std::string>& outputs) {
+    std::vector<std::string> args = {"quantize", model_.string(), "--calibration", data_.string(), "-q"};
+    args.insert(args.end(), outputs.begin(), outputs.end());
+    return run_cli(args);
+  }
+  void expect_refused(const CliResult& r, const std::vector<std::string>& names) {
+    expect_clean_failure(r, kExitError, names);
+    EXPECT_EQ(read_text(model_), model_bytes_) << "the input model changed";
+    EXPECT_EQ(r.err.find("statistics"), std::string::npos) << r;  // refused before the work
+  }
+  fs::path model_, data_;
+  std::string model_bytes_;
+};
+
+TEST_F(E2eOutputPaths, ReportOrOutputEqualToTheInputModel) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  expect_refused(quantize_to({"-o", output().string(), "--report", model_.string()}), {"--report", model_.string()});
+  // Another spelling of the same file.
+  const fs::path other = inputs_ / "." / "calib" / ".." / "model.onnx";
+  expect_refused(quantize_to({"-o", other.string()}), {"-o", other.string()});
+  // A hard link and a symbolic link to it.
+  ScratchDir links;
+  fs::create_hard_link(model_, links / "hard.onnx");
+  expect_refused(quantize_to({"-o", (links / "hard.onnx").string()}), {"hard.onnx", model_.string()});
+  fs::create_symlink(model_, links / "link.onnx");
+  expect_refused(quantize_to({"-o", (links / "link.onnx").string()}), {"link.onnx"});
+}
+
+TEST_F(E2eOutputPaths, OutputEqualToADataFile) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  const fs::path npy = data_ / "input.npy";
+  const std::string before = read_text(npy);
+  expect_refused(quantize_to({"-o", npy.string()}), {"-o", npy.string()});
+  expect_refused(quantize_to({"-o", output().string(), "--report", npy.string()}), {"--report", npy.string()});
+  EXPECT_EQ(read_text(npy), before);
+}
+
+TEST_F(E2eOutputPaths, ReportEqualToOutput) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  expect_refused(quantize_to({"-o", output().string(), "--report", output().string()}), {"--report", "-o"});
+  const fs::path same = outputs_ / "." / "int8.onnx";
+  expect_refused(quantize_to({"-o", output().string(), "--report", same.string()}), {"--report", "-o"});
+}
+
+TEST_F(E2eOutputPaths, OutputThatIsNotARegularFile) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  for (const char* device : {"/dev/null", "/dev/full"}) {
+    if (!fs::exists(device)) continue;
+    expect_refused(quantize_to({"-o", device}), {"-o", device, "not a regular file"});
+    expect_refused(quantize_to({"-o", output().string(), "--report", device}), {"--report", device});
+    EXPECT_TRUE(fs::is_character_file(device));
+  }
+}
+
+TEST_F(E2eOutputPaths, BenchJsonEqualToTheModel) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  const CliResult r = run_cli({"bench", model_.string(), "--runs", "1", "--warmup", "0", "--json", model_.string()});
+  expect_cli_failure(r, kExitError, {"--json", model_.string()});
+  EXPECT_EQ(read_text(model_), model_bytes_);
 }
 
 TEST_F(E2eBadInput, IgnoredScopeMatchingNothing) {

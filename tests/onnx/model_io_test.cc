@@ -118,15 +118,22 @@ TEST_F(ModelIoTest, SaveIntoMissingFolderIsIoErrorAndLeavesNothing) {
   EXPECT_FALSE(fs::exists(p));
 }
 
-TEST_F(ModelIoTest, FailedRenameRemovesTheTemporaryFileAndKeepsTheOldContent) {
-  // The destination is a non-empty directory: rename() fails after the temporary file was written.
+// Only regular files are replaced: a folder or a device in the way is refused before anything
+// is written (renaming over /dev/full, as root, replaced the device node).
+TEST_F(ModelIoTest, DestinationThatIsNotARegularFileIsRefusedAndLeavesNothing) {
   const fs::path p = dir_ / "model.onnx";
   fs::create_directories(p / "occupied");
   Status s = save_model(relu_model(), p);
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.code(), StatusCode::kIoError);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find(p.string()), std::string::npos) << s.message();
   EXPECT_TRUE(fs::is_directory(p / "occupied"));
   EXPECT_TRUE(files_except("model.onnx").empty());
+  if (fs::exists("/dev/null")) {
+    Status dev = save_model(relu_model(), "/dev/null");
+    EXPECT_EQ(dev.code(), StatusCode::kInvalidArgument) << dev.to_string();
+    EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  }
 }
 
 TEST_F(ModelIoTest, LoadsModelsLargerThan64MB) {

@@ -149,5 +149,50 @@ TEST(TensorProtoTest, ReadTensorPbFile) {
   EXPECT_NE(missing.status().message().find(p.string()), std::string::npos);
 }
 
+// Inputs that crashed the .pb reader: dims [2^62, 4] whose element count wrapped to 0 (the
+// empty tensor was accepted and rows that do not exist were read), and dims [4, 2^40] that
+// were allocated before the (empty) stored data was compared with them. Both are refused
+// before any allocation, naming the file and the tensor.
+TEST(TensorProtoTest, HugeDimsWithoutDataAreRefusedNamingFileAndTensor) {
+  namespace fs = std::filesystem;
+  for (const char* name : {"tensor_dims_2e62x4_no_data.pb", "tensor_dims_4x2e40_no_data.pb"}) {
+    const fs::path p = fs::path(QAC_SOURCE_DIR) / "tests/data/crash" / name;
+    auto r = read_tensor_pb(p);
+    ASSERT_FALSE(r.ok()) << name;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidModel) << r.status().to_string();
+    EXPECT_NE(r.status().message().find(p.string()), std::string::npos) << r.status().message();
+    EXPECT_NE(r.status().message().find("'input'"), std::string::npos) << r.status().message();
+  }
+}
+
+TEST(TensorProtoTest, DimsWhoseByteSizeOverflowsAreRefused) {
+  onnx::TensorProto p;
+  p.set_name("w");
+  p.set_data_type(onnx::TensorProto::DOUBLE);
+  p.add_dims(int64_t{1} << 61);  // 2^61 elements fit size_t, their 2^64 bytes do not
+  auto r = to_tensor(p);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidModel);
+  EXPECT_NE(r.status().message().find("overflows"), std::string::npos) << r.status().message();
+  // A zero dim does not make an overflowing shape valid.
+  p.add_dims(0);
+  EXPECT_EQ(to_tensor(p).status().code(), StatusCode::kInvalidModel);
+}
+
+TEST(TensorProtoTest, EmptyTensorsConvertBothWays) {
+  onnx::TensorProto p;
+  p.set_name("empty");
+  p.set_data_type(onnx::TensorProto::FLOAT);
+  p.add_dims(0);
+  p.add_dims(3);
+  auto typed = to_tensor(p);
+  ASSERT_TRUE(typed.ok()) << typed.status().to_string();
+  EXPECT_EQ(typed->byte_size(), 0u);
+  p.set_raw_data("");
+  auto raw = to_tensor(p);
+  ASSERT_TRUE(raw.ok()) << raw.status().to_string();
+  EXPECT_EQ(raw->shape, (std::vector<int64_t>{0, 3}));
+}
+
 }  // namespace
 }  // namespace qac

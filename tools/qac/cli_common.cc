@@ -1,11 +1,15 @@
 #include "cli_common.h"
 
+#include <chrono>
 #include <cstdio>
+#include <initializer_list>
 #include <map>
 
 #include "accuracy/metric_command.h"
+#include "api/option_names.h"
 #include "core/log.h"
 #include "core/progress.h"
+#include "quant/target.h"
 #include "validators.h"
 
 namespace qac::cli {
@@ -16,18 +20,25 @@ E lookup(const std::map<std::string, E>& table, const std::string& key) {
   return table.at(key);  // validated by CLI::IsMember before use
 }
 
-const std::map<std::string, Preset> kPresets = {
-    {"auto", Preset::kTargetDefault}, {"performance", Preset::kPerformance}, {"mixed", Preset::kMixed}};
-const std::map<std::string, ModelType> kModelTypes = {{"default", ModelType::kDefault},
-                                                      {"transformer", ModelType::kTransformer}};
-const std::map<std::string, RangeEstimator> kEstimators = {
-    {"minmax", RangeEstimator::kMinMax}, {"mean_minmax", RangeEstimator::kMeanMinMax},
-    {"quantile", RangeEstimator::kQuantile}, {"mse", RangeEstimator::kMse}, {"kl", RangeEstimator::kKl}};
-const std::map<std::string, OverflowFix> kOverflowFixes = {
-    {"disable", OverflowFix::kDisable}, {"first_layer", OverflowFix::kFirstLayer}, {"enable", OverflowFix::kEnable}};
-const std::map<std::string, Target> kTargets = {
-    {"host", Target::kHost},       {"cpu-avx2", Target::kCpuAvx2},     {"cpu-vnni", Target::kCpuVnni},
-    {"cpu-arm", Target::kCpuArm},  {"openvino", Target::kOpenVino},    {"any", Target::kAny}};
+// Option values by the names reports use too (api/option_names.h).
+template <typename E>
+std::map<std::string, E> by_name(std::initializer_list<E> values, const char* (*name)(E)) {
+  std::map<std::string, E> table;
+  for (E value : values) table.emplace(name(value), value);
+  return table;
+}
+
+const std::map<std::string, Preset> kPresets =
+    by_name({Preset::kTargetDefault, Preset::kPerformance, Preset::kMixed}, preset_name);
+const std::map<std::string, ModelType> kModelTypes = by_name({ModelType::kDefault, ModelType::kTransformer}, model_type_name);
+const std::map<std::string, RangeEstimator> kEstimators =
+    by_name({RangeEstimator::kMinMax, RangeEstimator::kMeanMinMax, RangeEstimator::kQuantile, RangeEstimator::kMse,
+             RangeEstimator::kKl},
+            estimator_name);
+const std::map<std::string, OverflowFix> kOverflowFixes =
+    by_name({OverflowFix::kDisable, OverflowFix::kFirstLayer, OverflowFix::kEnable}, overflow_fix_name);
+const std::map<std::string, Target> kTargets = by_name(
+    {Target::kHost, Target::kCpuAvx2, Target::kCpuVnni, Target::kCpuArm, Target::kOpenVino, Target::kAny}, target_name);
 
 template <typename E>
 std::vector<std::string> keys(const std::map<std::string, E>& table) {
@@ -114,9 +125,11 @@ QuantizationOptions to_options(const QuantizeFlags& f) {
 }
 
 MetricFactory metric_factory(const std::string& name, const std::string& dictionary, int output_index,
-                             const std::string& command) {
+                             const std::string& command, double command_timeout_seconds) {
   if (!command.empty()) {
-    return [command]() -> Result<std::unique_ptr<Metric>> { return make_command_metric(command); };
+    const auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::duration<double>(command_timeout_seconds));
+    return [command, timeout]() -> Result<std::unique_ptr<Metric>> { return make_command_metric(command, timeout); };
   }
   MetricSpec spec;
   spec.name = name;

@@ -49,10 +49,10 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& flags);
 // REQUIRES: values checked by the CLI11 validators added in add_quantize_flags.
 QuantizationOptions to_options(const QuantizeFlags& flags);
 
-// A factory for the validation metric: the external command when `command` is non-empty,
-// else the built-in metric `name`.
+// A factory for the validation metric: the external command when `command` is non-empty (killed
+// after `command_timeout_seconds`), else the built-in metric `name`.
 MetricFactory metric_factory(const std::string& name, const std::string& dictionary, int output_index,
-                             const std::string& command);
+                             const std::string& command, double command_timeout_seconds);
 
 // Verbosity flags: -v (info), -vv (debug), -q (errors only).
 struct LogFlags {

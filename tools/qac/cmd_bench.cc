@@ -11,7 +11,8 @@
 #include "bench_inputs.h"
 #include "cli_common.h"
 #include "commands.h"
-#include "output_files.h"
+#include "core/atomic_file.h"
+#include "output_paths.h"
 #include "runtime/latency.h"
 #include "validators.h"
 
@@ -145,7 +146,9 @@ Result<NamedTensors> bench_feeds(const BenchArgs& a, const std::vector<BenchMode
 
 int run(const BenchArgs& a) {
   apply_log_flags(a.log);
-  if (Status s = check_writable_file(a.json, "JSON output"); !s.ok()) return fail(s);
+  std::vector<std::filesystem::path> inputs(a.models.begin(), a.models.end());
+  inputs.push_back(a.data);
+  if (Status s = check_output_paths({{"--json", a.json}}, inputs); !s.ok()) return fail(s);
   std::vector<BenchModel> models;
   for (const std::string& path : a.models) {
     auto model = Model::load(path);
@@ -168,7 +171,7 @@ int run(const BenchArgs& a) {
   auto comparison = compare_latency(bytes, *feeds, options);
   if (!comparison.ok()) return fail(comparison.status());
   if (!a.json.empty()) {
-    if (Status s = write_text_atomically(a.json, to_json(*comparison, a, *feeds).dump(2) + "\n"); !s.ok()) return fail(s);
+    if (Status s = write_file_atomically(a.json, to_json(*comparison, a, *feeds).dump(2) + "\n"); !s.ok()) return fail(s);
   }
   std::printf("inputs: %s\n", inputs_text(*feeds, a.data).c_str());
   std::printf("%s, %d warm-up and %d timed rounds, models interleaved\n", threads_text(a.threads).c_str(), a.warmup,

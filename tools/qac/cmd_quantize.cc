@@ -1,12 +1,15 @@
 // qac quantize MODEL --calibration DATA -o OUT [options]
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 
 #include "api/calibration_check.h"
+#include "accuracy/metric_command.h"
 #include "api/model_impl.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "output_files.h"
+#include "output_paths.h"
 #include "validators.h"
 #include "qac/accuracy_control.h"
 #include "qac/metric.h"
@@ -24,6 +27,7 @@ struct QuantizeArgs {
   std::string validation, metric = "top1", dictionary, metric_command, drop_type = "absolute",
               strategy = "qac", restore_mode = "activations_and_weights", intermediate_dir;
   int output_index = 0;
+  double metric_timeout = static_cast<double>(kDefaultMetricTimeout.count());  // seconds
   double max_drop = 0.01;
   size_t ranking_subset_size = 300;
   int max_num_iterations = INT_MAX;
@@ -62,6 +66,17 @@ AccuracyControlOptions accuracy_options(const QuantizeArgs& a) {
   return o;
 }
 
+// Every file the run writes.
+std::vector<OutputPath> outputs(const QuantizeArgs& a) {
+  std::vector<OutputPath> out = {{"-o", a.output}, {"--report", a.report}};
+  if (!a.intermediate_dir.empty()) {
+    // Where quantize_with_accuracy_control keeps the fully quantized model.
+    const std::string name = std::filesystem::path(a.model).stem().string() + ".fully_quantized.onnx";
+    out.push_back({"--intermediate-dir", std::filesystem::path(a.intermediate_dir) / name, /*folder_created=*/true});
+  }
+  return out;
+}
+
 int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Dataset& calibration) {
   auto validation = open_dataset(a.validation);
   if (!validation.ok()) return fail(validation.status());
@@ -73,7 +88,7 @@ int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Datase
   if (Status s = check_validation_data(proto, model.label(), **validation); !s.ok()) {
     return fail(s.with_context(a.model));
   }
-  MetricFactory factory = metric_factory(a.metric, a.dictionary, a.output_index, a.metric_command);
+  MetricFactory factory = metric_factory(a.metric, a.dictionary, a.output_index, a.metric_command, a.metric_timeout);
   if (auto probe = factory(); !probe.ok()) return fail(probe.status());
   AccuracyControlReport report;
   auto q = quantize_with_accuracy_control(model, calibration, **validation, factory, accuracy_options(a), &report);
@@ -93,8 +108,9 @@ int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Datase
 int run(const QuantizeArgs& a) {
   apply_log_flags(a.log);
   // Fail on a bad destination before hours of work, not after.
-  if (Status s = check_writable_file(a.output, "output model"); !s.ok()) return fail(s);
-  if (Status s = check_writable_file(a.report, "report"); !s.ok()) return fail(s);
+  if (Status s = check_output_paths(outputs(a), {a.model, a.calibration, a.validation, a.dictionary}); !s.ok()) {
+    return fail(s);
+  }
   auto model = Model::load(a.model);
   if (!model.ok()) return fail(model.status());
   auto data = open_dataset(a.calibration);
@@ -134,6 +150,10 @@ void add_quantize_command(CLI::App& root, int& exit_code) {
                   "External metric: a command run as `CMD DIR`; DIR holds output_<i>.npy and labels.npy/labels.json; "
                   "it prints {\"metric\": m, \"per_sample\": [...]}")
       ->group(ac);
+  cmd->add_option("--metric-timeout", args->metric_timeout,
+                  "Seconds a --metric-command run may take; it is then killed with everything it started, "
+                  "and qac stops with an error")
+      ->group(ac)->check(timeout_seconds())->capture_default_str();
   cmd->add_option("--max-drop", args->max_drop, "Largest accepted metric drop")->group(ac)
       ->check(non_negative_number())->capture_default_str();
   cmd->add_option("--drop-type", args->drop_type, "absolute or relative")->group(ac)

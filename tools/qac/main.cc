@@ -3,11 +3,12 @@
 
 #include "cli_common.h"
 #include "commands.h"
+#include "qac/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"qac: 8-bit post-training quantization of ONNX models with accuracy control"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "qac 0.1.0");
+  app.set_version_flag("--version", std::string("qac ") + qac::version());
   int exit_code = qac::cli::kExitOk;
   qac::cli::add_quantize_command(app, exit_code);
   qac::cli::add_eval_command(app, exit_code);

@@ -39,4 +39,16 @@ CLI::Validator non_negative_number() {
       "NUMBER >= 0");
 }
 
+CLI::Validator timeout_seconds() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        if (!parse_whole(text, value) || !std::isfinite(value) || value <= 0 || value > kMaxTimeoutSeconds) {
+          return "must be a number of seconds > 0 and <= 1e9, got '" + text + "'";
+        }
+        return {};
+      },
+      "SECONDS");
+}
+
 }  // namespace qac::cli

@@ -10,5 +10,8 @@ namespace qac::cli {
 CLI::Validator positive_integer();
 // A finite number >= 0: "must be a number >= 0, got '-1'".
 CLI::Validator non_negative_number();
+// A time limit in seconds, > 0 and <= kMaxTimeoutSeconds: "must be a number of seconds > 0 ...".
+inline constexpr double kMaxTimeoutSeconds = 1e9;
+CLI::Validator timeout_seconds();
 
 }  // namespace qac::cli
