@@ -6,8 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include <unistd.h>
-
+#include "core/atomic_file.h"
 #include "core/cpu_identity.h"
 #include "runtime/session.h"
 
@@ -55,7 +54,9 @@ std::string TimingCache::key(const std::vector<std::string>& models) const {
 
 std::optional<std::vector<double>> TimingCache::get(const std::string& key) const {
   if (!enabled()) return std::nullopt;
-  std::ifstream in(std::filesystem::path(dir_) / (key + ".txt"));
+  std::filesystem::path path = std::filesystem::path(dir_) / key;
+  path += ".txt";
+  std::ifstream in(path);
   std::string tag, machine;
   if (!in || !std::getline(in, tag) || tag != kEntryTag || !std::getline(in, machine) || machine != machine_) {
     return std::nullopt;
@@ -74,21 +75,13 @@ void TimingCache::put(const std::string& key, const std::vector<double>& values)
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
   if (ec) return;
-  const std::filesystem::path target = std::filesystem::path(dir_) / (key + ".txt");
-  const std::filesystem::path temporary =
-      std::filesystem::path(dir_) / (key + ".tmp." + std::to_string(static_cast<long>(::getpid())));
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << kEntryTag << "\n" << machine_ << "\n" << values.size() << "\n";
-    out.precision(17);
-    for (double v : values) out << v << "\n";
-    if (!out) {
-      std::filesystem::remove(temporary, ec);
-      return;
-    }
-  }
-  std::filesystem::rename(temporary, target, ec);
-  if (ec) std::filesystem::remove(temporary, ec);
+  std::ostringstream out;
+  out << kEntryTag << "\n" << machine_ << "\n" << values.size() << "\n";
+  out.precision(17);
+  for (double v : values) out << v << "\n";
+  std::filesystem::path target = std::filesystem::path(dir_) / key;
+  target += ".txt";
+  (void)write_file_atomically(target, out.str());  // best effort: see put()'s contract
 }
 
 }  // namespace qac
