@@ -36,8 +36,10 @@ const char* overflow_fix_name(OverflowFix f) {
 }
 
 // Activation range of one quantizer, or of its whole unified-scale group (union of ranges).
+// Guarded estimates (range_estimator.h): a fallback to the mean min/max range is logged and
+// appended to `log` (may be null).
 Result<std::pair<float, float>> quantizer_range(const CalibratedModel& cm, const ActivationQuantizer& aq,
-                                                const QuantizationOptions& options) {
+                                                const QuantizationOptions& options, std::vector<std::string>* log) {
   std::vector<const ActivationQuantizer*> members = {&aq};
   if (!aq.unified_scale_group.empty()) {
     members.clear();
@@ -52,8 +54,14 @@ Result<std::pair<float, float>> quantizer_range(const CalibratedModel& cm, const
       return Status::InvalidData("no calibration statistics for tensor '" + m->tensor +
                                  "' (it may not be a float tensor)");
     }
-    QAC_ASSIGN_OR_RETURN(auto r, estimate_range(it->second, options.activation_estimator,
-                                                options.quantile, effective_preset(options), m->tensor));
+    std::string fallback;
+    QAC_ASSIGN_OR_RETURN(auto r, estimate_range_guarded(it->second, options.activation_estimator, options.quantile,
+                                                        effective_preset(options), m->tensor,
+                                                        activation_types(resolve_target(options.target)), &fallback));
+    if (!fallback.empty()) {
+      QAC_LOG(kWarning) << fallback;
+      if (log) log->push_back(fallback);
+    }
     lo = std::min(lo, r.first);
     hi = std::max(hi, r.second);
   }
@@ -208,8 +216,9 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
       own.push_back(std::move(q));
     }
   }
+  std::vector<std::string> guard_log;
   for (const auto& aq : own) {
-    QAC_ASSIGN_OR_RETURN(auto range, quantizer_range(cm, aq, options));
+    QAC_ASSIGN_OR_RETURN(auto range, quantizer_range(cm, aq, options, &guard_log));
     QAC_ASSIGN_OR_RETURN(QParams p, activation_qparams(range.first, range.second, effective_preset(options),
                                                         aq.force_symmetric, aq.tensor, types));
     params.activation_params[aq.id] = p;
@@ -234,6 +243,7 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
     if (report) report->decisions.insert(report->decisions.end(), bc_log.entries.begin(), bc_log.entries.end());
   }
   if (report) {
+    report->decisions.insert(report->decisions.end(), guard_log.begin(), guard_log.end());
     report->target = target_name(target);
     report->overflow_fix = overflow_fix_name(fix);
   }

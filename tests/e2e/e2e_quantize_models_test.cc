@@ -224,6 +224,27 @@ TEST(E2eQuantizeModels, OcrDirectionClassifier) {
   ASSERT_NO_FATAL_FAILURE(quantize_and_check({kClsModel, kClsCalibration, ModelType::kDefault, 8, 30.0, false}, dir));
 }
 
+// A model whose nodes are stored out of topological order (ONNX Runtime runs it, the ONNX
+// checker rejects it) is put in order, says so, and quantizes like the sorted model.
+TEST(E2eQuantizeModels, UnsortedGraphIsSortedAndQuantized) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  ScratchDir dir;
+  auto model = load_model(kCnnModel);
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  auto* nodes = model->mutable_graph()->mutable_node();
+  std::reverse(nodes->begin(), nodes->end());
+  const fs::path unsorted = dir / "unsorted.onnx", out = dir / "int8.onnx";
+  ASSERT_TRUE(save_model(*model, unsorted).ok());
+  const CliResult r = run_cli({"quantize", unsorted.string(), "--calibration", kFmnistCalibration.string(), "-o",
+                               out.string(), "--subset-size", std::to_string(kFastSubsetSize), "--no-latency", "-v"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("not in topological order"), std::string::npos) << r;
+  EXPECT_FALSE(parse_ops_per_type(r.out).empty()) << r;
+  auto feeds = first_samples(kFmnistCalibration, 2);
+  ASSERT_TRUE(feeds.ok());
+  EXPECT_TRUE(run_model_file(out, OptimizationLevel::kAll, *feeds).ok());
+}
+
 // Default options: kernel timing decides per unit on this CPU and checks the choice on the whole
 // model. Whatever it decides, the report accounts for every unit placement made (in int8, or
 // float with the timing that put it there), the output runs, and the decision is explained.
