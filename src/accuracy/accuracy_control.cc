@@ -18,6 +18,7 @@
 #include "onnx/model_io.h"
 #include "quant/groups.h"
 #include "quant/pipeline.h"
+#include "runtime/batching.h"
 #include "runtime/latency.h"
 
 namespace qac {
@@ -111,13 +112,14 @@ Status measure_latency(const onnx::ModelProto& fp32, const onnx::ModelProto& pla
 
 Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
                                              const Dataset& validation, const MetricFactory& validate,
-                                             const AccuracyControlOptions& options,
+                                             const AccuracyControlOptions& requested,
                                              AccuracyControlReport* report) {
   AccuracyControlReport local;
   AccuracyControlReport& rep = report ? *report : local;
   rep = AccuracyControlReport{};
-  rep.options = options;
-  rep.quantization.options = options;
+  rep.options = requested;
+  rep.quantization.options = requested;
+  AccuracyControlOptions options = requested;
   const auto start = std::chrono::steady_clock::now();
   PhaseTimer timer(rep.seconds_per_phase);
   if (!validate) return Status::InvalidArgument("accuracy control needs a validation metric");
@@ -130,6 +132,15 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   QAC_RETURN_IF_ERROR(check_calibration_data(model.impl().proto, model.label(), calibration, options.subset_size));
   QAC_RETURN_IF_ERROR(check_validation_data(model.impl().proto, model.label(), validation));
   warn_if_subset_exceeds_data(calibration, options.subset_size);
+  // A model that couples the samples of a batch is evaluated (and calibrated) one sample at a
+  // time: batched results would depend on which samples share a batch.
+  std::string coupling;
+  QAC_ASSIGN_OR_RETURN(options.batch_size, batch_size_for(model.serialize(), model.label(), validation,
+                                                          requested.batch_size, &coupling));
+  if (!coupling.empty()) {
+    QAC_LOG(kWarning) << coupling;
+    rep.steps.push_back(coupling);
+  }
   const SearchOptions sopt = search_options(options);
   QAC_RETURN_IF_ERROR(validate_search_options(sopt));
   {
