@@ -12,7 +12,7 @@ namespace qac {
 // converter needs the input shapes of some ops and aborts without them (on PP-OCRv4 rec, whose
 // shapes are symbolic: "Version conversion for Softmax failed because input shape is unknown"),
 // and it reports failures by exceptions from deep inside libonnx, with no node named. The
-// rewrites here cover the operator changes of opsets 7 to 13 that real exported models use,
+// rewrites here cover the operator changes up to opset 13 that real exported models use,
 // name the node when a change cannot be carried over, and are checked against ONNX's node test
 // data (tests/onnx/opset_conformance_test.cc).
 //
