@@ -8,6 +8,7 @@
 #include "graph/graph_edit.h"
 #include "graph/graph_view.h"
 #include "graph/tensor_data.h"
+#include "onnx/op_types.h"
 
 namespace qac {
 namespace {
@@ -22,7 +23,7 @@ class HardSwishMatcher {
   // and its input x, or nullopt.
   std::optional<std::pair<std::vector<int>, std::string>> match(int add) const {
     const onnx::NodeProto& a = view_.node(add);
-    if (!is_op(a, "Add") || a.input_size() != 2) return std::nullopt;
+    if (!is_op(a, ops::kAdd) || a.input_size() != 2) return std::nullopt;
     for (int x_slot : {0, 1}) {
       if (!is_scalar(a.input(1 - x_slot), 3.0)) continue;
       const std::string& x = a.input(x_slot);
@@ -68,20 +69,20 @@ class HardSwishMatcher {
   }
 
   bool is_relu6(const onnx::NodeProto& n) const {
-    return is_op(n, "Clip") && n.input_size() == 3 && is_scalar(n.input(1), 0.0) && is_scalar(n.input(2), 6.0);
+    return is_op(n, ops::kClip) && n.input_size() == 3 && is_scalar(n.input(1), 0.0) && is_scalar(n.input(2), 6.0);
   }
 
   // Mul of `x` and `y`, in either order.
   static bool is_times(const onnx::NodeProto& n, const std::string& x, const std::string& y) {
-    return is_op(n, "Mul") && n.input_size() == 2 &&
+    return is_op(n, ops::kMul) && n.input_size() == 2 &&
            ((n.input(0) == x && n.input(1) == y) || (n.input(0) == y && n.input(1) == x));
   }
 
   // `y` / 6 or `y` * (1/6).
   bool is_sixth(const onnx::NodeProto& n, const std::string& y) const {
     if (n.input_size() != 2) return false;
-    if (is_op(n, "Div")) return n.input(0) == y && is_scalar(n.input(1), 6.0);
-    if (!is_op(n, "Mul")) return false;
+    if (is_op(n, ops::kDiv)) return n.input(0) == y && is_scalar(n.input(1), 6.0);
+    if (!is_op(n, ops::kMul)) return false;
     return (n.input(0) == y && is_scalar(n.input(1), 1.0 / 6)) || (n.input(1) == y && is_scalar(n.input(0), 1.0 / 6));
   }
 
@@ -90,7 +91,7 @@ class HardSwishMatcher {
 
 onnx::NodeProto hard_sigmoid_node(const std::string& x, const onnx::NodeProto& last) {
   onnx::NodeProto hs;
-  hs.set_op_type("HardSigmoid");
+  hs.set_op_type(ops::kHardSigmoid);
   hs.set_name(last.name() + "/hard_sigmoid");
   hs.add_input(x);
   hs.add_output(last.output(0) + "/hard_sigmoid");
@@ -107,7 +108,7 @@ onnx::NodeProto hard_sigmoid_node(const std::string& x, const onnx::NodeProto& l
 
 onnx::NodeProto times_node(const std::string& x, const onnx::NodeProto& hs, const onnx::NodeProto& last) {
   onnx::NodeProto mul;
-  mul.set_op_type("Mul");
+  mul.set_op_type(ops::kMul);
   mul.set_name(last.name());
   mul.add_input(x);
   mul.add_input(hs.output(0));

@@ -5,9 +5,9 @@
 #include <cstdio>
 
 #include "core/log.h"
-#include "runtime/latency.h"
-
+#include "onnx/op_types.h"
 #include "quant/unit_resolution.h"
+#include "runtime/latency.h"
 
 namespace qac {
 namespace {
@@ -194,7 +194,7 @@ Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
   }
   std::map<int, double> maxpool_penalty_us;
   for (int mover : setup.data_movers) {
-    if (view.node(mover).op_type() != "MaxPool") continue;
+    if (view.node(mover).op_type() != ops::kMaxPool) continue;
     QAC_ASSIGN_OR_RETURN(std::optional<double> penalty, time_uint8_maxpool_penalty(fp32, mover, stats, options));
     if (penalty) maxpool_penalty_us[mover] = *penalty;
   }

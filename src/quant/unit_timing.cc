@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "onnx/op_types.h"
 #include "quant/qdq_emit.h"
 #include "quant/unit_resolution.h"
 #include "quant/weight_access.h"
@@ -88,7 +89,7 @@ std::optional<onnx::ModelProto> float_unit_model(const onnx::ModelProto& fp32, c
     }
   }
   onnx::NodeProto* identity = g->add_node();
-  identity->set_op_type("Identity");
+  identity->set_op_type(ops::kIdentity);
   identity->set_name(unit.output + kTimedOutputSuffix);
   identity->add_input(unit.output);
   identity->add_output(unit.output + kTimedOutputSuffix);
@@ -188,7 +189,7 @@ Result<std::optional<UnitTiming>> time_unit(const onnx::ModelProto& fp32, const 
   for (const NodeRecord& n : int8_nodes) {
     if (is_layout_node(n.op_type)) continue;
     bool attributed = false;
-    if (n.op_type == "QuantizeLinear") {
+    if (n.op_type == ops::kQuantizeLinear) {
       for (auto& [name, us] : t.quantize_input_us) {
         if (starts_with(n.name, name + "_")) {
           us += n.microseconds;
@@ -196,7 +197,7 @@ Result<std::optional<UnitTiming>> time_unit(const onnx::ModelProto& fp32, const 
           break;
         }
       }
-    } else if (n.op_type == "DequantizeLinear" && starts_with(n.name, unit.output + "_")) {
+    } else if (n.op_type == ops::kDequantizeLinear && starts_with(n.name, unit.output + "_")) {
       t.dequantize_output_us += n.microseconds;
       attributed = true;
     }
@@ -235,7 +236,7 @@ Result<std::optional<double>> time_uint8_maxpool_penalty(const onnx::ModelProto&
   p->add_output(pool.output(0));
   add_float_value(g->mutable_input(), in, &shape);
   onnx::NodeProto* identity = g->add_node();
-  identity->set_op_type("Identity");
+  identity->set_op_type(ops::kIdentity);
   identity->set_name(pool.output(0) + kTimedOutputSuffix);
   identity->add_input(pool.output(0));
   identity->add_output(pool.output(0) + kTimedOutputSuffix);
@@ -276,7 +277,7 @@ Result<std::optional<double>> time_uint8_maxpool_penalty(const onnx::ModelProto&
   auto pool_time = [](const std::vector<NodeRecord>& nodes) {
     double us = 0;
     for (const NodeRecord& n : nodes) {
-      if (n.op_type.find("MaxPool") != std::string::npos) us += n.microseconds;
+      if (n.op_type.find(ops::kMaxPool) != std::string::npos) us += n.microseconds;
     }
     return us;
   };
