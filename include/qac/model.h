@@ -17,7 +17,8 @@ class Model {
   // Parses serialized ModelProto bytes; `label` names the model in messages.
   static Result<Model> from_bytes(const std::string& bytes, const std::string& label = "model");
 
-  // Writes atomically: the destination is either the complete model or untouched.
+  // Writes atomically: the destination is either the complete model or untouched. Only a
+  // regular file is replaced; a folder or device at `path` is an InvalidArgument error.
   Status save(const std::filesystem::path& path) const;
   std::string serialize() const;
   // Where the model came from ("rec.onnx"), for messages.

@@ -162,7 +162,7 @@ Status upgrade_opset(onnx::ModelProto& model, NormalizeLog& log) {
     opset->set_version(kTargetOpset);
     return Status::Ok();
   }
-  QAC_ASSIGN_OR_RETURN(const ModelFacts facts, collect_model_facts(model));
+  const ModelFacts facts = collect_model_facts(model, log);
   NameGenerator names(model);
   GraphUpgrader upgrader(from_opset, facts, names, log);
   QAC_RETURN_IF_ERROR(upgrader.upgrade(*model.mutable_graph()));

@@ -54,12 +54,16 @@ uint16_t float_to_half_bits(float value) {
 
 }  // namespace
 
-Result<ModelFacts> collect_model_facts(const onnx::ModelProto& model) {
+ModelFacts collect_model_facts(const onnx::ModelProto& model, NormalizeLog& log) {
   onnx::ModelProto copy = model;
   // Inference errors leave types partly unknown; rewrites that need them say so.
   const onnx::ShapeInferenceOptions lenient(/*check_type_val=*/false, /*strict_mode_val=*/0,
                                             /*data_prop_val=*/false);
-  QAC_RETURN_IF_ERROR(infer_shapes_checked(copy, lenient));
+  if (Status s = infer_shapes_checked(copy, lenient); !s.ok()) {
+    // Left untouched by the checker's refusal: the declared types are all there is.
+    log.add("opset upgrade: no shape inference on the model as given (" + s.message() +
+            "); the rewrites use its declared types");
+  }
   ModelFacts facts;
   ValueTypes& types = facts.types;
   visit_graphs(copy.graph(), [&](const onnx::GraphProto& g) {

@@ -25,7 +25,7 @@ struct ValueType {
 };
 
 // Value name -> type, gathered from graph inputs/outputs/value_info and initializers of the
-// main graph and all subgraphs (after running ONNX shape inference on a copy of the model).
+// main graph and all subgraphs (and from ONNX shape inference on a copy, see collect_model_facts).
 using ValueTypes = std::unordered_map<std::string, ValueType>;
 
 // What the rewrites may ask about the model as a whole.
@@ -33,9 +33,12 @@ struct ModelFacts {
   ValueTypes types;
   std::unordered_set<std::string> used_values;  // node inputs and graph outputs, all graphs
 };
-// Errors: InvalidModel when the ONNX checker rejects the model (inference never runs on a
-// model the checker has not accepted).
-Result<ModelFacts> collect_model_facts(const onnx::ModelProto& model);
+// Types come from ONNX shape inference when the ONNX checker accepts the model as given, else
+// (logged) from its declared value_info and initializers only: inference never runs on a model
+// the checker has not accepted. The checker refuses some models the upgrade repairs (ops
+// deprecated at their opset such as Scatter-11, trailing empty inputs beyond an op's last),
+// and the model is checked again once upgraded.
+ModelFacts collect_model_facts(const onnx::ModelProto& model, NormalizeLog& log);
 
 // Every name used in the model (values, nodes, initializers), to make fresh ones.
 class NameGenerator {
