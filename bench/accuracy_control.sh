@@ -149,7 +149,7 @@ run_strategy() {
   # Exit 0: budget met; 3: budget not met, best model written; anything else: failure.
   if { [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; } || [ ! -f "$report" ] || [ ! -f "$saved" ]; then
     notes+=("**$key failed** (exit $rc): $(grep -m1 -i error "$log" || tail -n1 "$log"). Reproduce: \`$cmd\`")
-    rows+=("| $id | $strategy | | | | | | | FAILED (exit $rc) | | | | ${wall[$key]} | | | | |")
+    rows+=("| $id | $strategy | | | | | | | FAILED (exit $rc) | | | | ${wall[$key]} | | | | | |")
     fpe[$key]=""; groups[$key]=""; budget_ok[$key]=""
     return 1
   fi
@@ -212,11 +212,20 @@ run_strategy() {
     notes+=("$key: report int8_metric $int8 differs from \`qac eval\` of plain \`qac quantize $model $qflags\` = ${int8_val[$id]} (validation)")
   fi
 
+  # Latency of the saved model against FP32 (1 thread, batch 1, runs interleaved).
+  local latency="n/a"
+  if "$QAC" bench "$model" "$saved" --data "$val" --threads 1 --batch 1 --runs 20 --json "$base.bench.json" -q \
+      >/dev/null 2>&1; then
+    latency=$(json_field "$base.bench.json" '"%.3f" % r["models"][1]["ratio_to_first"]')
+  else
+    notes+=("$key: qac bench failed on $saved")
+  fi
+
   local ci="n/a"
   [ -n "$lo" ] && ci="[$(f4 "$lo"), $(f4 "$hi")]"
   local budget_text
   budget_text="$max_drop $(json_field "$report" 'r["drop_type"]')"
-  rows+=("| $id | $strategy | $metric | $budget_text | $(f4 "$fp32") | $(f4 "$int8") | $(f4 "$final") | $(f4 "$drop") $ci | $within | $g / $total | $evals | ${fpe[$key]} | ${wall[$key]} | RATIO_WALL_$id | RATIO_FPE_$id | $held (INT8 ${int8_holdout_drop[$id]}) | $check |")
+  rows+=("| $id | $strategy | $metric | $budget_text | $(f4 "$fp32") | $(f4 "$int8") | $(f4 "$final") | $(f4 "$drop") $ci | $within | $g / $total | $evals | ${fpe[$key]} | ${wall[$key]} | RATIO_WALL_$id | RATIO_FPE_$id | $held (INT8 ${int8_holdout_drop[$id]}) | $check | $latency |")
   details+=("- **$key** (exit $rc, load average $load_before before, $load_after after, $(json_field "$report" \
     '", ".join("%s %.1fs" % (k, v) for k, v in r["seconds_per_phase"].items())')): \`$cmd\`; reverted: $reverted; held-out: \`qac eval $saved --data $holdout $emetric $hextra\` = $(f4 "${held_value:-nan}") (FP32 $(f4 "${fp32_holdout[$id]:-nan}"))")
   echo "  $key: final $(f4 "$final") drop $(f4 "$drop") groups $g/$total evals $evals fpe ${fpe[$key]} wall ${wall[$key]}s check $check held-out drop $held" >&2
@@ -261,7 +270,9 @@ wanted ocr-exact && run_case ocr-exact qac "$REC" "$OCR_CALIB" "$OCR_VAL" "$OCR_
   "$OCR_EXACT --max-drop 0.01" "$OCR_EXACT" ""
 
 # --- 2. Fashion-MNIST ViT, top-1 agreement with FP32, 0.5 point absolute -------------------
-VIT_FLAGS="--model-type transformer"
+# On x86 ONNX Runtime none of this small ViT's int8 kernels is faster than its float one, so kernel
+# timing (the default) would leave every op float and nothing to search: its quantizers are kept.
+VIT_FLAGS="--model-type transformer --no-kernel-timing"
 AGREE_EVAL="--metric agreement --reference $VIT"
 wanted vit-agreement && measure_case vit-agreement "$VIT" "$FM_CALIB" "$FM_VAL" "$FM_TEST" "$VIT_FLAGS" "$AGREE_EVAL" "--limit $FM_HOLDOUT_LIMIT"
 wanted vit-agreement && run_case vit-agreement nncf "$VIT" "$FM_CALIB" "$FM_VAL" "$FM_TEST" "$VIT_FLAGS" \
@@ -288,9 +299,11 @@ wanted ocr-cer && run_case ocr-cer nncf "$REC" "$OCR_CALIB" "$OCR_VAL" "$OCR_HOL
 elapsed=$(awk -v a="$start" -v b="$(now)" 'BEGIN {printf "%.0f", b - a}')
 load_end=$(uptime | sed 's/.*load average: //')
 
-echo "| case | strategy | metric | max drop | FP32 | INT8 | final | final drop [95% CI] | within budget | groups in float / total | evaluations | full-pass equivalents | wall s | wall qac/nncf | full passes qac/nncf | held-out drop (plain INT8) | \`qac eval\` = final_metric |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| case | strategy | metric | max drop | FP32 | INT8 | final | final drop [95% CI] | within budget | groups in float / total | evaluations | full-pass equivalents | wall s | wall qac/nncf | full passes qac/nncf | held-out drop (plain INT8) | \`qac eval\` = final_metric | latency final / FP32 |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "Latency: \`qac bench FP32 saved --data VAL --threads 1 --batch 1 --runs 20\` (interleaved, median ratio)."
 echo
 echo "FP32 / INT8 / final: the report's values on the validation set. Held-out drop: \`qac eval\` of the FP32 model minus \`qac eval\` of the saved model (in parentheses: of plain INT8, no accuracy control) on $OCR_HOLDOUT (OCR) or the first $FM_HOLDOUT_LIMIT images of $FM_TEST (ViT)."
 echo

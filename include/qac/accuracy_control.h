@@ -5,6 +5,7 @@
 
 #include <climits>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -49,6 +50,9 @@ struct RevertedGroup {
   std::vector<std::string> nodes;     // ONNX node names returned to float
   std::vector<std::string> op_types;
   double score = 0;                   // the search's ranking score for the group
+  // Kernel timing (ONNX Runtime on this CPU, one thread): the time the group's units take in
+  // float minus in int8, with the Q/DQ their neighbours need. Empty when the units were not timed.
+  std::optional<double> float_cost_us;
 };
 
 struct AccuracyControlReport {
@@ -69,6 +73,12 @@ struct AccuracyControlReport {
   double full_pass_equivalents = 0;   // validation samples run / validation size
   std::vector<std::pair<std::string, double>> seconds_per_phase;
   std::vector<std::string> steps;     // the search's decision log, one line per evaluation
+  // FP32, plain INT8 and the returned model in ONNX Runtime (all optimizations, 1 thread, the
+  // first validation sample, runs interleaved), when options.measure_latency.
+  struct Latency {
+    bool measured = false;
+    double fp32_ms = 0, int8_ms = 0, final_ms = 0;
+  } latency;
 
   std::string to_json() const;        // with the qac version and every option under "options"
   std::string summary() const;        // readable, a few lines

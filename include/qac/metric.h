@@ -18,8 +18,12 @@
 //                             max(1, len(truth)) counted in Unicode code points (can be
 //                             negative when the decoding is much longer than the truth).
 // Similarity metrics ("agreement", "sqnr", "cosine", "nmse") compare against the FP32 model's
-// outputs; "sqnr", "cosine" and "nmse" accept output_index = kAllOutputs to compare the
-// concatenation of every output of a sample.
+// outputs. "sqnr", "cosine" and "nmse" read every output by default (kEveryOutput): each output
+// is compared on its own and a sample's value is that of its worst output, so that a model with
+// several outputs (boxes, scores, offsets) cannot meet a budget on one output while another is
+// broken. output_index = kAllOutputs compares the concatenation of a sample's outputs instead
+// (large outputs dominate it), and an index >= 0 one output. "agreement" and the label metrics
+// read one output (index 0 by default).
 // For every built-in, the dataset value is the mean of the per-sample values, so the value of
 // any subset of samples is the mean of their per-sample values.
 #pragma once
@@ -36,7 +40,9 @@
 namespace qac {
 
 inline constexpr double kSqnrCapDb = 100.0;
-inline constexpr int kAllOutputs = -1;
+inline constexpr int kAllOutputs = -1;    // the concatenation of every output
+inline constexpr int kEveryOutput = -2;   // each output on its own; a sample's worst value
+inline constexpr int kDefaultOutput = -3; // the metric's default (see above)
 
 struct MetricValue {
   double value = 0;                // higher is better
@@ -65,7 +71,7 @@ class Metric {  // streaming: batches arrive in sample order
 struct MetricSpec {
   std::string name;             // one of builtin_metric_names(), or "topk:K"
   std::string dictionary_path;  // ctc-*: one dictionary entry per line (class i = line i)
-  int output_index = 0;         // which model output the metric reads
+  int output_index = kDefaultOutput;  // which model output(s) the metric reads
 };
 
 // Creates a built-in metric. InvalidArgument for an unknown name, a bad K, or a CTC metric

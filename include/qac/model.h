@@ -30,7 +30,9 @@ class Model {
   Model& operator=(Model&&) noexcept;
   ~Model();
 
-  struct Impl;  // holds the onnx::ModelProto; defined in src/onnx/model_impl.h
+  // The library's own access to the onnx::ModelProto; defined in src/api/model_impl.h, which is
+  // not installed: code outside the library has no use for it.
+  struct Impl;
   Impl& impl() { return *impl_; }
   const Impl& impl() const { return *impl_; }
   explicit Model(std::unique_ptr<Impl> impl);

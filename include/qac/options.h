@@ -76,6 +76,17 @@ struct QuantizationOptions {
   size_t batch_size = 0;                          // 0 = choose automatically
   int num_threads = 0;                            // 0 = all cores
   bool measure_latency = true;                    // FP32 vs INT8 latency in the report
+  // ONNX Runtime targets run on this machine (target host, or the host's own cpu-*): time each
+  // node unit alone in int8 and in float, and keep in float the units whose int8 kernel (with
+  // the Q/DQ it needs) is not faster. The choice then depends on this CPU's timings; false keeps
+  // every unit placement allows (a model that depends only on the inputs and options).
+  bool kernel_timing = true;
+  // Kernel timings are kept in a cache keyed by CPU model, ONNX Runtime version and the bytes of
+  // the models timed, so that the same command on the same machine makes the same choice.
+  // Directory: `kernel_timing_cache_dir`, or when empty $XDG_CACHE_HOME/qac/kernel-timing
+  // ($HOME/.cache/qac/kernel-timing). false: measure every time, store nothing.
+  bool kernel_timing_cache = true;
+  std::string kernel_timing_cache_dir;
 };
 
 }  // namespace qac

@@ -18,6 +18,8 @@
 #include "onnx/model_io.h"
 #include "quant/groups.h"
 #include "quant/pipeline.h"
+#include "runtime/batching.h"
+#include "runtime/latency.h"
 
 namespace qac {
 namespace {
@@ -70,17 +72,54 @@ Status save_intermediate(const CalibratedModel& cm, const AccuracyControlOptions
   return save_model(full, std::filesystem::path(options.intermediate_dir) / (stem + ".fully_quantized.onnx"));
 }
 
+// What returning `group` to float costs, from kernel timing; empty when its units were not timed.
+std::optional<double> group_float_cost(const CalibratedModel& cm, const QuantizerGroup& group) {
+  if (group.unit_ids.empty()) return std::nullopt;
+  double us = 0;
+  for (const std::string& unit : group.unit_ids) {
+    auto it = cm.unit_float_cost_us.find(unit);
+    if (it == cm.unit_float_cost_us.end()) return std::nullopt;
+    us += it->second;
+  }
+  return us;
+}
+
+constexpr int kLatencyRounds = 15;
+
+// FP32, plain INT8 and the returned model on the first validation sample, runs interleaved.
+Status measure_latency(const onnx::ModelProto& fp32, const onnx::ModelProto& plain, const onnx::ModelProto& final_model,
+                       const Dataset& validation, AccuracyControlReport& rep) {
+  QAC_ASSIGN_OR_RETURN(NamedTensors feeds, validation.read(0, 1));
+  LatencyOptions lo;
+  lo.labels = {"FP32 model", "plain INT8 model", "returned model"};
+  lo.threads = 1;
+  lo.timed_runs = kLatencyRounds;
+  lo.coverage = false;
+  QAC_ASSIGN_OR_RETURN(LatencyComparison c,
+                       compare_latency({serialize(fp32), serialize(plain), serialize(final_model)}, feeds, lo));
+  rep.latency.measured = true;
+  rep.latency.fp32_ms = c.models[0].median_ms;
+  rep.latency.int8_ms = c.models[1].median_ms;
+  rep.latency.final_ms = c.models[2].median_ms;
+  if (rep.latency.final_ms >= rep.latency.fp32_ms) {
+    QAC_LOG(kWarning) << "the returned model is NOT faster than FP32 here: " << rep.latency.final_ms << " ms vs "
+                      << rep.latency.fp32_ms << " ms (1 thread, batch 1)";
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
                                              const Dataset& validation, const MetricFactory& validate,
-                                             const AccuracyControlOptions& options,
+                                             const AccuracyControlOptions& requested,
                                              AccuracyControlReport* report) {
   AccuracyControlReport local;
   AccuracyControlReport& rep = report ? *report : local;
   rep = AccuracyControlReport{};
-  rep.options = options;
-  rep.quantization.options = options;
+  rep.options = requested;
+  rep.quantization.options = requested;
+  AccuracyControlOptions options = requested;
   const auto start = std::chrono::steady_clock::now();
   PhaseTimer timer(rep.seconds_per_phase);
   if (!validate) return Status::InvalidArgument("accuracy control needs a validation metric");
@@ -93,6 +132,15 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   QAC_RETURN_IF_ERROR(check_calibration_data(model.impl().proto, model.label(), calibration, options.subset_size));
   QAC_RETURN_IF_ERROR(check_validation_data(model.impl().proto, model.label(), validation));
   warn_if_subset_exceeds_data(calibration, options.subset_size);
+  // A model that couples the samples of a batch is evaluated (and calibrated) one sample at a
+  // time: batched results would depend on which samples share a batch.
+  std::string coupling;
+  QAC_ASSIGN_OR_RETURN(options.batch_size, batch_size_for(model.serialize(), model.label(), validation,
+                                                          requested.batch_size, &coupling));
+  if (!coupling.empty()) {
+    QAC_LOG(kWarning) << coupling;
+    rep.steps.push_back(coupling);
+  }
   const SearchOptions sopt = search_options(options);
   QAC_RETURN_IF_ERROR(validate_search_options(sopt));
   {
@@ -147,6 +195,7 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
     r.nodes = groups[static_cast<size_t>(g)].node_names;
     r.op_types = groups[static_cast<size_t>(g)].op_types;
     if (auto it = result.group_scores.find(g); it != result.group_scores.end()) r.score = it->second;
+    r.float_cost_us = group_float_cost(cm, groups[static_cast<size_t>(g)]);
     rep.reverted.push_back(std::move(r));
     QAC_LOG(kInfo) << "reverted group " << g << " to float: " << rep.reverted.back().nodes.size() << " nodes";
   }
@@ -176,6 +225,11 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
     }
   }
   timer.lap("confirm");
+  if (options.measure_latency) {
+    QAC_ASSIGN_OR_RETURN(onnx::ModelProto plain, oracle.model_for({}));
+    QAC_RETURN_IF_ERROR(measure_latency(model.impl().proto, plain, reparsed, validation, rep));
+    timer.lap("latency");
+  }
   return make_model(std::move(reparsed), model.label());
 }
 

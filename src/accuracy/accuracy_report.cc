@@ -29,7 +29,8 @@ std::string AccuracyControlReport::to_json() const {
   j["groups_in_float"] = reverted.size();
   nlohmann::json groups = nlohmann::json::array();
   for (const auto& g : reverted) {
-    groups.push_back({{"id", g.id}, {"nodes", g.nodes}, {"op_types", g.op_types}, {"score", g.score}});
+    groups.push_back({{"id", g.id}, {"nodes", g.nodes}, {"op_types", g.op_types}, {"score", g.score},
+                      {"float_cost_us", g.float_cost_us ? nlohmann::json(*g.float_cost_us) : nlohmann::json()}});
   }
   j["reverted_groups"] = groups;
   if (!tuned_settings.empty()) j["tuned_settings"] = tuned_settings;
@@ -39,6 +40,10 @@ std::string AccuracyControlReport::to_json() const {
   for (const auto& [phase, secs] : seconds_per_phase) phases[phase] = secs;
   j["seconds_per_phase"] = phases;
   j["steps"] = steps;
+  if (latency.measured) {
+    j["latency"] = {{"fp32_ms", latency.fp32_ms}, {"int8_ms", latency.int8_ms}, {"final_ms", latency.final_ms},
+                    {"final_over_fp32", latency.final_ms / latency.fp32_ms}, {"threads", 1}, {"batch", 1}};
+  }
   j["quantization"] = nlohmann::json::parse(quantization.to_json());
   return j.dump(2);
 }
@@ -61,7 +66,17 @@ std::string AccuracyControlReport::summary() const {
   for (const auto& g : reverted) {
     s << "  group " << g.id << ":";
     for (size_t i = 0; i < g.nodes.size(); ++i) s << " " << g.nodes[i] << " (" << g.op_types[i] << ")";
+    if (g.float_cost_us) {
+      std::snprintf(buf, sizeof buf, ", in float %+.1f us", *g.float_cost_us);
+      s << buf;
+    }
     s << "\n";
+  }
+  if (latency.measured) {
+    std::snprintf(buf, sizeof buf, "latency (1 thread, batch 1): FP32 %.3f ms, plain INT8 %.3f ms (%.3fx), returned %.3f ms (%.3fx)\n",
+                  latency.fp32_ms, latency.int8_ms, latency.int8_ms / latency.fp32_ms, latency.final_ms,
+                  latency.final_ms / latency.fp32_ms);
+    s << buf;
   }
   if (!tuned_settings.empty()) s << "tuned: " << tuned_settings << "\n";
   s << "time:";

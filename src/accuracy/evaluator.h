@@ -14,7 +14,7 @@ namespace qac {
 
 struct EvaluationOptions {
   size_t limit = 0;       // evaluate the first `limit` samples; 0 = all
-  size_t batch_size = 0;  // 0 = automatic
+  size_t batch_size = 0;  // 0 = automatic (callers check batch_size_for() first: runtime/batching.h)
   // The model outputs handed to the metric, in this order; empty = all, in model order.
   std::vector<std::string> fetch;
   // When set, sees the outputs of samples [first, first + count) of every batch, in sample

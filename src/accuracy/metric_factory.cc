@@ -65,9 +65,12 @@ std::vector<std::string> builtin_metric_names() {
           std::string(kNmse),  std::string(kCtcExact), std::string(kCtcCer)};
 }
 
-Result<std::unique_ptr<Metric>> make_metric(const MetricSpec& spec) {
+Result<std::unique_ptr<Metric>> make_metric(const MetricSpec& requested) {
+  MetricSpec spec = requested;
   const std::string& name = spec.name;
-  if (spec.output_index < kAllOutputs) {
+  const bool similarity = name == kSqnr || name == kCosine || name == kNmse;
+  if (spec.output_index == kDefaultOutput) spec.output_index = similarity ? kEveryOutput : 0;
+  if (spec.output_index < kEveryOutput || (spec.output_index < 0 && !similarity)) {
     return Status::InvalidArgument("metric '" + name + "': output index " +
                                    std::to_string(spec.output_index) + " is not valid");
   }

@@ -83,7 +83,7 @@ Status SimilarityMetric::score_batch(size_t, const std::vector<Tensor>& outputs,
                                      const std::vector<Tensor>& reference, const Labels*,
                                      std::vector<double>& scores) {
   std::vector<int> indices;
-  if (output_index_ == kAllOutputs) {
+  if (output_index_ == kAllOutputs || output_index_ == kEveryOutput) {
     for (size_t i = 0; i < outputs.size(); ++i) indices.push_back(static_cast<int>(i));
   } else {
     indices.push_back(output_index_);
@@ -114,6 +114,18 @@ Status SimilarityMetric::score_batch(size_t, const std::vector<Tensor>& outputs,
     compared.row_sizes.push_back(rows == 0 ? 0 : o->numel() / rows);
   }
   for (size_t i = 0; i < samples; ++i) {
+    if (output_index_ == kEveryOutput) {
+      double worst = std::numeric_limits<double>::infinity();
+      for (size_t k = 0; k < compared.out.size(); ++k) {
+        const size_t n = compared.row_sizes[k];
+        SimilaritySums sums;
+        sums.add(compared.out[k].data() + i * n, compared.ref[k].data() + i * n, n);
+        const double v = similarity_value(kind_, sums);
+        worst = std::isnan(v) || std::isnan(worst) ? std::nan("") : std::min(worst, v);
+      }
+      scores.push_back(worst);
+      continue;
+    }
     SimilaritySums sums;
     for (size_t k = 0; k < compared.out.size(); ++k) {
       const size_t n = compared.row_sizes[k];

@@ -10,7 +10,8 @@ enum class SimilarityKind { kSqnr, kCosine, kNmse };
 
 class SimilarityMetric : public PerSampleMetric {
  public:
-  // output_index: one output, or kAllOutputs for the concatenation of every output per sample.
+  // output_index: one output, kAllOutputs for the concatenation of every output per sample, or
+  // kEveryOutput for each output on its own, a sample's value being its worst output's.
   SimilarityMetric(SimilarityKind kind, int output_index);
 
  protected:

@@ -24,6 +24,9 @@ nlohmann::json options_to_json(const QuantizationOptions& o) {
       {"batch_size", o.batch_size},
       {"num_threads", o.num_threads},
       {"measure_latency", o.measure_latency},
+      {"kernel_timing", o.kernel_timing},
+      {"kernel_timing_cache", o.kernel_timing_cache},
+      {"kernel_timing_cache_dir", o.kernel_timing_cache_dir},
   };
 }
 

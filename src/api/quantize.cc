@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "onnx/model_io.h"
 #include "quant/pipeline.h"
+#include "runtime/batching.h"
 #include "runtime/latency.h"
 #include "runtime/session.h"
 #include "qac/version.h"
@@ -69,18 +70,26 @@ Status measure_speed(const onnx::ModelProto& fp32, const std::string& int8_bytes
 
 }  // namespace
 
-Result<Model> quantize(const Model& model, const Dataset& calibration, const QuantizationOptions& options,
+Result<Model> quantize(const Model& model, const Dataset& calibration, const QuantizationOptions& requested,
                        QuantizationReport* report) {
   const auto t0 = std::chrono::steady_clock::now();
   QuantizationReport local;
   QuantizationReport& rep = report ? *report : local;
-  rep.options = options;
+  rep.options = requested;
   if (calibration.size() == 0) {
     return Status::InvalidData("calibration dataset " + calibration.description() + " holds no samples");
   }
-  QAC_RETURN_IF_ERROR(check_calibration_data(model.impl().proto, model.label(), calibration, options.subset_size));
-  warn_if_subset_exceeds_data(calibration, options.subset_size);
+  QAC_RETURN_IF_ERROR(check_calibration_data(model.impl().proto, model.label(), calibration, requested.subset_size));
+  warn_if_subset_exceeds_data(calibration, requested.subset_size);
+  QuantizationOptions options = requested;
+  std::string coupling;
+  QAC_ASSIGN_OR_RETURN(options.batch_size, batch_size_for(model.serialize(), model.label(), calibration,
+                                                          requested.batch_size, &coupling));
+  if (!coupling.empty()) {
+    QAC_LOG(kWarning) << coupling;
+  }
   QAC_ASSIGN_OR_RETURN(CalibratedModel cm, prepare(model.impl().proto, options, &rep));
+  if (!coupling.empty()) rep.decisions.insert(rep.decisions.begin(), coupling);
   QAC_RETURN_IF_ERROR(calibrate(cm, calibration, options, &rep));
   QAC_RETURN_IF_ERROR(parameterize(cm, options, &calibration, &rep));
   std::vector<std::string> emit_log;

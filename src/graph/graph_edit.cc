@@ -32,13 +32,6 @@ std::set<std::string> names_read(const onnx::GraphProto& graph) {
   return read;
 }
 
-Status sort_nested(onnx::NodeProto& node) {
-  for (auto& attr : *node.mutable_attribute()) {
-    if (attr.has_g()) QAC_RETURN_IF_ERROR(topological_sort(*attr.mutable_g()));
-    for (auto& g : *attr.mutable_graphs()) QAC_RETURN_IF_ERROR(topological_sort(g));
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -161,15 +154,5 @@ void remove_stale_value_info(onnx::GraphProto& graph) {
   infos->DeleteSubrange(kept, infos->size() - kept);
 }
 
-Status topological_sort(onnx::GraphProto& graph) {
-  QAC_ASSIGN_OR_RETURN(std::vector<int> order, topological_node_order(graph));
-  std::vector<onnx::NodeProto> sorted;
-  sorted.reserve(order.size());
-  for (int i : order) sorted.push_back(std::move(*graph.mutable_node(i)));
-  graph.clear_node();
-  for (auto& node : sorted) *graph.add_node() = std::move(node);
-  for (auto& node : *graph.mutable_node()) QAC_RETURN_IF_ERROR(sort_nested(node));
-  return Status::Ok();
-}
 
 }  // namespace qac

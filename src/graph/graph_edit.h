@@ -11,6 +11,7 @@
 #include <onnx/onnx_pb.h>
 
 #include "graph/graph_view.h"
+#include "onnx/node_order.h"
 #include "qac/status.h"
 
 namespace qac {
@@ -61,8 +62,5 @@ std::vector<std::string> remove_unused_initializers(
 // Removes value_info entries for names that no longer exist in the graph.
 void remove_stale_value_info(onnx::GraphProto& graph);
 
-// Reorders the nodes topologically (stable: ties keep the current order). kInvalidModel on a
-// cycle. Nested subgraphs are sorted too.
-Status topological_sort(onnx::GraphProto& graph);
 
 }  // namespace qac

@@ -17,6 +17,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "onnx/node_order.h"
 #include "qac/status.h"
 
 namespace qac {
@@ -93,16 +94,7 @@ class GraphView {
   std::vector<int> topo_order_;
 };
 
-// Names a subgraph reads but does not define itself (nor in its own nested subgraphs): the
-// values it captures from the enclosing scope.
-std::set<std::string> outer_scope_reads(const onnx::GraphProto& subgraph);
 
-// Node indices of `graph` in an order where every producer precedes its consumers (reads through
-// subgraph captures count). Ties keep the original order. kInvalidModel on a cycle, naming a
-// node on it.
-Result<std::vector<int>> topological_node_order(const onnx::GraphProto& graph);
 
-// Every subgraph held by `node`'s attributes (GRAPH and GRAPHS attributes).
-std::vector<const onnx::GraphProto*> node_subgraphs(const onnx::NodeProto& node);
 
 }  // namespace qac

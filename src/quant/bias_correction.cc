@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/log.h"
+#include "onnx/op_types.h"
 #include "onnx/tensor_proto.h"
 #include "quant/statistics.h"
 #include "quant/weight_access.h"
@@ -14,10 +15,6 @@
 namespace qac {
 namespace {
 
-constexpr const char* kConv = "Conv";
-constexpr const char* kGemm = "Gemm";
-constexpr const char* kMatMul = "MatMul";
-constexpr const char* kAdd = "Add";
 constexpr int kBiasSlot = 2;
 // Calibration samples per layer pass of the full correction (one pass per corrected layer).
 constexpr size_t kFullBiasCorrectionSamples = 64;
@@ -62,8 +59,8 @@ BiasSite find_bias_site(const onnx::GraphProto& g, const onnx::NodeProto& node, 
                         std::string* why) {
   BiasSite site;
   const std::string& op = node.op_type();
-  if (op == kConv || op == kGemm) {
-    if (op == kGemm) {
+  if (op == ops::kConv || op == ops::kGemm) {
+    if (op == ops::kGemm) {
       if (int_attribute(node, "transA", 0) != 0) {
         *why = "Gemm with transA";
         return site;
@@ -93,14 +90,14 @@ BiasSite find_bias_site(const onnx::GraphProto& g, const onnx::NodeProto& node, 
     site.node = &node;
     return site;
   }
-  if (op == kMatMul) {
+  if (op == ops::kMatMul) {
     int consumers = 0;
     const onnx::NodeProto* add = nullptr;
     for (const auto& n : g.node()) {
       for (const auto& in : n.input()) {
         if (in == node.output(0)) {
           ++consumers;
-          if (n.op_type() == kAdd) add = &n;
+          if (n.op_type() == ops::kAdd) add = &n;
         }
       }
     }
@@ -138,7 +135,7 @@ Result<std::vector<double>> weight_times_mean(const onnx::NodeProto& node, const
     return Status::Internal("input channel means of " + node.name() + " have " + std::to_string(mean.size()) +
                             " entries, expected " + std::to_string(need));
   };
-  if (op == kConv) {
+  if (op == ops::kConv) {
     // W: [O, I/g, k...]; input channel of (o, i) = group(o) * I/g + i.
     const int64_t out_ch = s[0], in_per_group = s[1];
     int64_t taps = 1;
@@ -161,7 +158,7 @@ Result<std::vector<double>> weight_times_mean(const onnx::NodeProto& node, const
     return delta;
   }
   // MatMul / Gemm: W [K, N], or [N, K] when Gemm transB = 1.
-  const bool trans = op == kGemm && int_attribute(node, "transB", 0) != 0;
+  const bool trans = op == ops::kGemm && int_attribute(node, "transB", 0) != 0;
   const int64_t rows = s[0], cols = s[1];
   const int64_t k_dim = trans ? cols : rows, n_dim = trans ? rows : cols;
   if (static_cast<int64_t>(mean.size()) != k_dim) return bad_mean(k_dim);
@@ -245,9 +242,9 @@ std::map<std::string, std::pair<std::string, int>> bias_correction_inputs(const 
   for (const auto& wq : setup.weights) {
     const onnx::NodeProto& node = g.node(wq.node);
     const std::string& op = node.op_type();
-    if (op == kConv || op == kGemm) {
+    if (op == ops::kConv || op == ops::kGemm) {
       out[node.name()] = {node.input(0), 1};
-    } else if (op == kMatMul) {
+    } else if (op == ops::kMatMul) {
       const int rank = rank_of(g, node.input(0));
       out[node.name()] = {node.input(0), rank > 0 ? rank - 1 : -1};
     }

@@ -196,4 +196,24 @@ double Histogram::quantile(double q) const {
   return std::ldexp(static_cast<double>(first_ + static_cast<int64_t>(last_nonempty) + 1), exponent_);
 }
 
+double Histogram::fraction_outside(double lo, double hi, double data_min, double data_max) const {
+  assert(total_ > 0 && lo <= hi && data_min <= data_max);
+  if (!has_bins_) return point_value_ < lo || point_value_ > hi ? 1.0 : 0.0;
+  const double w = bin_width();
+  double outside = 0.0;
+  for (size_t i = 0; i < counts_.size(); ++i) {
+    if (counts_[i] == 0) continue;
+    const double bin_left = std::ldexp(static_cast<double>(first_ + static_cast<int64_t>(i)), exponent_);
+    const double left = std::max(bin_left, data_min), right = std::min(bin_left + w, data_max);
+    double share_inside;
+    if (right <= left) {  // the bin's values sit at one point
+      share_inside = left >= lo && left <= hi ? 1.0 : 0.0;
+    } else {
+      share_inside = std::max(0.0, std::min(right, hi) - std::max(left, lo)) / (right - left);
+    }
+    outside += static_cast<double>(counts_[i]) * (1.0 - share_inside);
+  }
+  return outside / static_cast<double>(total_);
+}
+
 }  // namespace qac

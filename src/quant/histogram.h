@@ -59,6 +59,11 @@ class Histogram {
   // The value below which a fraction q of the values lie, interpolating linearly inside a bin.
   // REQUIRES: !empty(), 0 <= q <= 1.
   double quantile(double q) const;
+  // The fraction of the values below `lo` or above `hi`, values uniform within the part of
+  // each bin that lies in [data_min, data_max] (the smallest and largest value added: a value
+  // that occurs often at the extreme, as a saturated input does, is not spread past it).
+  // REQUIRES: !empty(), lo <= hi, data_min <= data_max.
+  double fraction_outside(double lo, double hi, double data_min, double data_max) const;
 
  private:
   void start_bins(double lo, double hi);

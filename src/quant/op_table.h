@@ -1,6 +1,6 @@
 // THE table of how each ONNX op takes part in 8-bit quantization. Placement, grouping and the
 // accuracy-control search read op behaviour only from here; code elsewhere names op types
-// through the constants in `qac::ops`.
+// through the constants of onnx/op_types.h.
 //
 // Kinds (NNCF's CPU hardware configuration, see DESIGN.md §4):
 //   kWeighted           Conv, ConvTranspose, MatMul, Gemm: the activation input is quantized
@@ -21,82 +21,11 @@
 
 #include <onnx/onnx_pb.h>
 
+#include "onnx/op_types.h"
 #include "qac/options.h"
 
 namespace qac {
 
-namespace ops {
-inline constexpr std::string_view kConv = "Conv";
-inline constexpr std::string_view kConvTranspose = "ConvTranspose";
-inline constexpr std::string_view kMatMul = "MatMul";
-inline constexpr std::string_view kGemm = "Gemm";
-inline constexpr std::string_view kAdd = "Add";
-inline constexpr std::string_view kSub = "Sub";
-inline constexpr std::string_view kMul = "Mul";
-inline constexpr std::string_view kDiv = "Div";
-inline constexpr std::string_view kPow = "Pow";
-inline constexpr std::string_view kAveragePool = "AveragePool";
-inline constexpr std::string_view kGlobalAveragePool = "GlobalAveragePool";
-inline constexpr std::string_view kReduceMean = "ReduceMean";
-inline constexpr std::string_view kResize = "Resize";
-inline constexpr std::string_view kUpsample = "Upsample";
-inline constexpr std::string_view kMaxPool = "MaxPool";
-inline constexpr std::string_view kGlobalMaxPool = "GlobalMaxPool";
-inline constexpr std::string_view kReshape = "Reshape";
-inline constexpr std::string_view kTranspose = "Transpose";
-inline constexpr std::string_view kSqueeze = "Squeeze";
-inline constexpr std::string_view kUnsqueeze = "Unsqueeze";
-inline constexpr std::string_view kFlatten = "Flatten";
-inline constexpr std::string_view kSplit = "Split";
-inline constexpr std::string_view kSlice = "Slice";
-inline constexpr std::string_view kGather = "Gather";
-inline constexpr std::string_view kPad = "Pad";
-inline constexpr std::string_view kConcat = "Concat";
-inline constexpr std::string_view kIdentity = "Identity";
-inline constexpr std::string_view kDepthToSpace = "DepthToSpace";
-inline constexpr std::string_view kSpaceToDepth = "SpaceToDepth";
-inline constexpr std::string_view kTile = "Tile";
-inline constexpr std::string_view kExpand = "Expand";
-inline constexpr std::string_view kBatchNormalization = "BatchNormalization";
-inline constexpr std::string_view kRelu = "Relu";
-inline constexpr std::string_view kClip = "Clip";
-inline constexpr std::string_view kLeakyRelu = "LeakyRelu";
-inline constexpr std::string_view kPRelu = "PRelu";
-inline constexpr std::string_view kSigmoid = "Sigmoid";
-inline constexpr std::string_view kHardSigmoid = "HardSigmoid";
-inline constexpr std::string_view kHardSwish = "HardSwish";
-inline constexpr std::string_view kTanh = "Tanh";
-inline constexpr std::string_view kElu = "Elu";
-inline constexpr std::string_view kSelu = "Selu";
-inline constexpr std::string_view kCelu = "Celu";
-inline constexpr std::string_view kSoftplus = "Softplus";
-inline constexpr std::string_view kSoftsign = "Softsign";
-inline constexpr std::string_view kThresholdedRelu = "ThresholdedRelu";
-inline constexpr std::string_view kGelu = "Gelu";
-inline constexpr std::string_view kMish = "Mish";
-inline constexpr std::string_view kErf = "Erf";
-inline constexpr std::string_view kSqrt = "Sqrt";
-inline constexpr std::string_view kSoftmax = "Softmax";
-inline constexpr std::string_view kLayerNormalization = "LayerNormalization";
-inline constexpr std::string_view kConstant = "Constant";
-inline constexpr std::string_view kCast = "Cast";
-inline constexpr std::string_view kShape = "Shape";
-inline constexpr std::string_view kSize = "Size";
-inline constexpr std::string_view kNonZero = "NonZero";
-inline constexpr std::string_view kArgMax = "ArgMax";
-inline constexpr std::string_view kArgMin = "ArgMin";
-inline constexpr std::string_view kEqual = "Equal";
-inline constexpr std::string_view kLess = "Less";
-inline constexpr std::string_view kLessOrEqual = "LessOrEqual";
-inline constexpr std::string_view kGreater = "Greater";
-inline constexpr std::string_view kGreaterOrEqual = "GreaterOrEqual";
-inline constexpr std::string_view kNot = "Not";
-inline constexpr std::string_view kAnd = "And";
-inline constexpr std::string_view kOr = "Or";
-inline constexpr std::string_view kXor = "Xor";
-inline constexpr std::string_view kIsNaN = "IsNaN";
-inline constexpr std::string_view kIsInf = "IsInf";
-}  // namespace ops
 
 enum class OpKind { kWeighted, kQuantizableInputs, kAgnostic, kFloat };
 const char* op_kind_name(OpKind kind);

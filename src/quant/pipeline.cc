@@ -1,17 +1,20 @@
 #include "quant/pipeline.h"
 
 #include <chrono>
+#include <optional>
 
 #include "core/log.h"
 #include "onnx/normalize.h"
 #include "quant/bias_correction.h"
 #include "quant/fusion.h"
+#include "quant/hard_swish.h"
 #include "quant/range_estimator.h"
 #include "quant/scheme.h"
 #include "quant/smooth_quant.h"
 #include "quant/statistics.h"
 #include "quant/target.h"
 #include "quant/unit_resolution.h"
+#include "quant/unit_speed.h"
 #include "quant/weight_access.h"
 #include "quant/weight_quant.h"
 #include "runtime/session.h"
@@ -33,8 +36,10 @@ const char* overflow_fix_name(OverflowFix f) {
 }
 
 // Activation range of one quantizer, or of its whole unified-scale group (union of ranges).
+// Guarded estimates (range_estimator.h): a fallback to the mean min/max range is logged and
+// appended to `log` (may be null).
 Result<std::pair<float, float>> quantizer_range(const CalibratedModel& cm, const ActivationQuantizer& aq,
-                                                const QuantizationOptions& options) {
+                                                const QuantizationOptions& options, std::vector<std::string>* log) {
   std::vector<const ActivationQuantizer*> members = {&aq};
   if (!aq.unified_scale_group.empty()) {
     members.clear();
@@ -49,8 +54,14 @@ Result<std::pair<float, float>> quantizer_range(const CalibratedModel& cm, const
       return Status::InvalidData("no calibration statistics for tensor '" + m->tensor +
                                  "' (it may not be a float tensor)");
     }
-    QAC_ASSIGN_OR_RETURN(auto r, estimate_range(it->second, options.activation_estimator,
-                                                options.quantile, effective_preset(options), m->tensor));
+    std::string fallback;
+    QAC_ASSIGN_OR_RETURN(auto r, estimate_range_guarded(it->second, options.activation_estimator, options.quantile,
+                                                        effective_preset(options), m->tensor,
+                                                        activation_types(resolve_target(options.target)), &fallback));
+    if (!fallback.empty()) {
+      QAC_LOG(kWarning) << fallback;
+      if (log) log->push_back(fallback);
+    }
     lo = std::min(lo, r.first);
     hi = std::max(hi, r.second);
   }
@@ -77,6 +88,25 @@ void report_placement(const QuantizerSetup& setup, QuantizationReport& report) {
   for (const auto& a : setup.activations) report.decisions.push_back(a.reason);
 }
 
+// SmoothQuant scaled MatMul inputs for int8 kernels that kernel timing then dropped: its Mul
+// nodes would only cost time. Returns to the model before smoothing, every unit float.
+Status undo_smoothing(CalibratedModel& cm, onnx::ModelProto unsmoothed, const QuantizationOptions& options,
+                      std::vector<std::string>& log) {
+  cm.fp32 = std::move(unsmoothed);
+  QAC_ASSIGN_OR_RETURN(QuantizerSetup setup, place_quantizers(cm.fp32, placement_options(options)));
+  QAC_ASSIGN_OR_RETURN(GraphView view, GraphView::build(cm.fp32.graph()));
+  std::set<std::string> all;
+  std::map<std::string, std::string> reasons;
+  for (const QuantUnit& unit : setup.units) {
+    all.insert(unit.id);
+    reasons[unit.id] = "the model with no unit in int8 was the fastest of the whole-model check";
+  }
+  QAC_RETURN_IF_ERROR(drop_units(view, setup, all, reasons));
+  cm.setup = std::move(setup);
+  log.push_back("SmoothQuant undone: no MatMul it scaled runs in int8");
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOptions& options,
@@ -86,7 +116,9 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
   QAC_RETURN_IF_ERROR(normalize(model, nlog));
   std::vector<std::string> fold_log;
   QAC_RETURN_IF_ERROR(fold_batch_norms(model, &fold_log));
-  QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(model, placement_options(options)));
+  const PlacementOptions popt = placement_options(options);
+  if (popt.form == QdqForm::kOnnxRuntimeUnits) QAC_RETURN_IF_ERROR(rewrite_hard_swish(model, &fold_log).status());
+  QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(model, popt));
   cm.fp32 = std::move(model);
   if (report) {
     report->normalization = nlog.entries;
@@ -118,9 +150,12 @@ StatisticsRequest statistics_request(const CalibratedModel& cm, const Quantizati
 Status calibrate(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
                  QuantizationReport* report, bool all_estimators) {
   const auto t0 = std::chrono::steady_clock::now();
+  SmoothQuantLog sq_log;
+  std::optional<onnx::ModelProto> unsmoothed;  // kept while kernel timing may drop every unit
   if (!cm.smoothed) {
-    SmoothQuantLog sq_log;
+    if (options.model_type == ModelType::kTransformer && options.kernel_timing) unsmoothed = cm.fp32;
     QAC_ASSIGN_OR_RETURN(int smoothed, smooth_quant(cm.fp32, cm.setup, calibration, options, &sq_log));
+    if (smoothed == 0) unsmoothed.reset();
     cm.smoothed = true;
     if (smoothed > 0) {
       QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(cm.fp32, placement_options(options)));
@@ -133,6 +168,30 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
   so.intra_op_threads = options.num_threads;
   QAC_ASSIGN_OR_RETURN(cm.stats, collect_statistics(cm.fp32, calibration, request, options.subset_size,
                                                     options.batch_size, so));
+  if (!cm.setup.units.empty() && options.kernel_timing &&
+      resolve_target(options.target) == resolve_target(Target::kHost)) {
+    UnitTimingOptions timing;
+    timing.activation_types = activation_types(resolve_target(options.target));
+    const TimingCache cache(!options.kernel_timing_cache        ? std::string()
+                            : options.kernel_timing_cache_dir.empty() ? TimingCache::default_dir()
+                                                                      : options.kernel_timing_cache_dir);
+    timing.cache = &cache;
+    std::vector<std::string> timing_log;
+    QAC_ASSIGN_OR_RETURN(NamedTensors sample, calibration.read(0, 1));
+    QAC_RETURN_IF_ERROR(
+        keep_units_that_pay(cm.fp32, cm.setup, cm.stats, sample, timing, &timing_log, &cm.unit_float_cost_us));
+    if (cm.setup.units.empty()) {
+      QAC_LOG(kWarning) << "no op of this model runs faster in int8 than in float in ONNX Runtime on this CPU "
+                           "(kernel timing and whole-model check, -v): the output keeps every op in float; "
+                           "--no-kernel-timing keeps the int8 units anyway";
+      if (unsmoothed) QAC_RETURN_IF_ERROR(undo_smoothing(cm, std::move(*unsmoothed), options, timing_log));
+    }
+    if (report) {
+      report_placement(cm.setup, *report);
+      report->decisions.insert(report->decisions.end(), sq_log.entries.begin(), sq_log.entries.end());
+      report->decisions.insert(report->decisions.end(), timing_log.begin(), timing_log.end());
+    }
+  }
   if (report) {
     report->calibration_samples = std::min(options.subset_size, calibration.size());
     report->seconds_statistics = seconds_since(t0);
@@ -157,8 +216,9 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
       own.push_back(std::move(q));
     }
   }
+  std::vector<std::string> guard_log;
   for (const auto& aq : own) {
-    QAC_ASSIGN_OR_RETURN(auto range, quantizer_range(cm, aq, options));
+    QAC_ASSIGN_OR_RETURN(auto range, quantizer_range(cm, aq, options, &guard_log));
     QAC_ASSIGN_OR_RETURN(QParams p, activation_qparams(range.first, range.second, effective_preset(options),
                                                         aq.force_symmetric, aq.tensor, types));
     params.activation_params[aq.id] = p;
@@ -183,6 +243,7 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
     if (report) report->decisions.insert(report->decisions.end(), bc_log.entries.begin(), bc_log.entries.end());
   }
   if (report) {
+    report->decisions.insert(report->decisions.end(), guard_log.begin(), guard_log.end());
     report->target = target_name(target);
     report->overflow_fix = overflow_fix_name(fix);
   }

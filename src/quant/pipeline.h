@@ -29,6 +29,9 @@ struct CalibratedModel {
   std::map<std::string, TensorStats> stats;  // by tensor name
   QdqInputs params;                          // filled by parameterize()
   bool smoothed = false;                     // SmoothQuant already applied to fp32
+  // Kernel timing, by unit id: the unit's float time minus its int8 time with the Q/DQ its
+  // neighbours need (microseconds, one thread); empty when units were not timed.
+  std::map<std::string, double> unit_float_cost_us;
 };
 
 // Normalizes `model`, folds BatchNorm, places quantizers. Fills report->normalization,

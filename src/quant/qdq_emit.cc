@@ -1,5 +1,6 @@
 #include "quant/qdq_emit.h"
 
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,13 +11,12 @@
 #include "graph/graph_edit.h"
 #include "graph/node_attributes.h"
 #include "graph/tensor_data.h"
+#include "onnx/op_types.h"
 #include "quant/op_table.h"
 
 namespace qac {
 namespace {
 
-constexpr const char* kQuantizeLinear = "QuantizeLinear";
-constexpr const char* kDequantizeLinear = "DequantizeLinear";
 constexpr int kBiasSlot = 2;        // Conv, ConvTranspose, Gemm: input 2 is the bias
 constexpr int kActivationSlot = 0;  // Conv, ConvTranspose, Gemm: input 0 is the activation
 
@@ -212,8 +212,8 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
     *g.add_initializer() = make_initializer(scale, DType::kFloat32, {}, &p.scale, sizeof(float));
     *g.add_initializer() = scalar_zero_point(zp, p);
     std::vector<onnx::NodeProto> pair = {
-        make_node(kQuantizeLinear, names.make(aq.tensor + "_QuantizeLinear"), {aq.tensor, scale, zp}, q_out),
-        make_node(kDequantizeLinear, names.make(aq.tensor + "_DequantizeLinear"), {q_out, scale, zp}, dq_out)};
+        make_node(ops::kQuantizeLinear, names.make(aq.tensor + "_QuantizeLinear"), {aq.tensor, scale, zp}, q_out),
+        make_node(ops::kDequantizeLinear, names.make(aq.tensor + "_DequantizeLinear"), {q_out, scale, zp}, dq_out)};
     bool produced_by_node = false;
     for (int i = 0; i < num_nodes && !produced_by_node; ++i) {
       for (const auto& o : g.node(i).output()) produced_by_node |= (o == aq.tensor);
@@ -246,7 +246,7 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
             const std::vector<int8_t> zps(c, static_cast<int8_t>(p.zero_point));
             *g.add_initializer() = make_initializer(pc_zp, DType::kInt8, {shield->channels}, zps.data(), c);
           }
-          dest.push_back(make_node(kDequantizeLinear, names.make(aq.tensor + "_DequantizeLinear_per_channel"),
+          dest.push_back(make_node(ops::kDequantizeLinear, names.make(aq.tensor + "_DequantizeLinear_per_channel"),
                                    {q_out, pc_scale, pc_zp}, out, shield->axis));
         }
         g.mutable_node(node)->set_input(slot, out);
@@ -290,14 +290,14 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
       if (options.weights_as_int8_initializers) {
         const std::string q = names.make(wq.initializer + "_quantized");
         *g.add_initializer() = make_initializer(q, DType::kInt8, qw.q.shape, qw.q.bytes.data(), qw.q.bytes.size());
-        at_start.push_back(make_node(kDequantizeLinear, names.make(wq.initializer + "_DequantizeLinear"),
+        at_start.push_back(make_node(ops::kDequantizeLinear, names.make(wq.initializer + "_DequantizeLinear"),
                                      {q, scale, zp}, dq_out, qw.axis));
         replaced_initializers.insert(wq.initializer);
       } else {
         const std::string q = names.make(wq.initializer + "_quantized");
-        at_start.push_back(make_node(kQuantizeLinear, names.make(wq.initializer + "_QuantizeLinear"),
+        at_start.push_back(make_node(ops::kQuantizeLinear, names.make(wq.initializer + "_QuantizeLinear"),
                                      {wq.initializer, scale, zp}, q, qw.axis));
-        at_start.push_back(make_node(kDequantizeLinear, names.make(wq.initializer + "_DequantizeLinear"),
+        at_start.push_back(make_node(ops::kDequantizeLinear, names.make(wq.initializer + "_DequantizeLinear"),
                                      {q, scale, zp}, dq_out, qw.axis));
       }
       dq_of_weight[key] = dq_out;
@@ -351,7 +351,7 @@ Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs&
       *g.add_initializer() = make_initializer(q, DType::kInt32, {n}, bq.data(), bq.size() * 4);
       *g.add_initializer() = make_initializer(s, DType::kFloat32, {n}, bscale.data(), bscale.size() * 4);
       *g.add_initializer() = make_initializer(z, DType::kInt32, {n}, zeros.data(), zeros.size() * 4);
-      at_start.push_back(make_node(kDequantizeLinear, names.make(base + "_bias_DequantizeLinear"), {q, s, z}, out, 0));
+      at_start.push_back(make_node(ops::kDequantizeLinear, names.make(base + "_bias_DequantizeLinear"), {q, s, z}, out, 0));
       node.set_input(kBiasSlot, out);
     } else {
       const std::string b = names.make(base + "_bias");

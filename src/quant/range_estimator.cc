@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <limits>
 
@@ -236,6 +237,38 @@ Result<std::pair<float, float>> estimate_range(const TensorStats& stats, RangeEs
     }
   }
   return Status::Internal("unknown range estimator for tensor '" + tensor_name + "'");
+}
+
+Result<std::pair<float, float>> estimate_range_guarded(const TensorStats& stats, RangeEstimator estimator,
+                                                       double quantile, Preset preset, const std::string& tensor_name,
+                                                       ActivationTypes types, std::string* fallback) {
+  QAC_ASSIGN_OR_RETURN(auto range, estimate_range(stats, estimator, quantile, preset, tensor_name));
+  const bool clips = estimator == RangeEstimator::kQuantile || estimator == RangeEstimator::kMse ||
+                     estimator == RangeEstimator::kKl;
+  const Histogram* h = stats.histogram();
+  if (!clips || h == nullptr || h->empty() || !(stats.min() < stats.max())) return range;
+  const std::vector<HistogramBin> bins = h->nonempty_bins();
+  auto error_of = [&](float lo, float hi) -> Result<double> {
+    QAC_ASSIGN_OR_RETURN(QParams p, activation_qparams(lo, hi, preset, false, tensor_name, types));
+    return expected_quantization_sse(bins, p);
+  };
+  const std::pair<float, float> reference{static_cast<float>(stats.mean_sample_min()),
+                                          static_cast<float>(stats.mean_sample_max())};
+  QAC_ASSIGN_OR_RETURN(double chosen_error, error_of(range.first, range.second));
+  QAC_ASSIGN_OR_RETURN(double reference_error, error_of(reference.first, reference.second));
+  if (!(chosen_error > kMaxRangeErrorRatio * reference_error)) return range;
+  if (fallback) {
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "range guard: tensor '%s': the estimator's range [%.4g, %.4g] of data in [%.4g, %.4g] clips %.2f%% "
+                  "of the calibration values and has %.0fx the expected quantization error of the mean min/max "
+                  "range [%.4g, %.4g], which is used instead",
+                  tensor_name.c_str(), range.first, range.second, stats.min(), stats.max(),
+                  100.0 * h->fraction_outside(range.first, range.second, stats.min(), stats.max()),
+                  reference_error > 0 ? chosen_error / reference_error : 0.0, reference.first, reference.second);
+    *fallback = line;
+  }
+  return reference;
 }
 
 }  // namespace qac

@@ -55,6 +55,7 @@ Status TensorStats::add_batch(const float* data, const std::vector<int64_t>& sha
   const size_t numel = element_count(shape);
   const size_t rows = numel == 0 ? 0 : row_count(shape);
   const size_t row_len = rows == 0 ? 0 : numel / rows;
+  note_sample_shape(shape, num_samples);
   std::vector<float> ranges(2 * rows);
   std::vector<int64_t> nonfinite(rows);
   for (size_t r = 0; r < rows; ++r) {
@@ -87,6 +88,7 @@ Status TensorStats::add_row_ranges(const float* row_ranges, const int64_t* row_n
     return Status::Internal("tensor '" + name_ + "': a batch of 0 samples was added");
   }
   const size_t numel = element_count(shape);
+  note_sample_shape(shape, num_samples);
   num_samples_ += num_samples;
   accumulate_ranges(row_ranges, row_nonfinite, numel == 0 ? 0 : row_count(shape), numel, num_samples);
   return Status::Ok();
@@ -95,6 +97,13 @@ Status TensorStats::add_row_ranges(const float* row_ranges, const int64_t* row_n
 // Samples are `num_samples` equal groups of consecutive rows when the row count is a multiple
 // of num_samples (the sample axis leads, possibly merged with the next axes as in [N*T, C]);
 // otherwise the whole batch counts as num_samples samples sharing its min/max.
+void TensorStats::note_sample_shape(const std::vector<int64_t>& batch_shape, size_t num_samples) {
+  if (num_samples_ > 0 || batch_shape.empty()) return;
+  sample_shape_ = batch_shape;
+  const auto n = static_cast<int64_t>(num_samples);
+  if (sample_shape_[0] % n == 0) sample_shape_[0] /= n;
+}
+
 std::pair<float, float> TensorStats::accumulate_ranges(const float* row_ranges,
                                                        const int64_t* row_nonfinite, size_t rows,
                                                        size_t numel, size_t num_samples) {

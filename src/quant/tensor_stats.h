@@ -74,6 +74,10 @@ class TensorStats {
   int channel_mean_axis() const { return mean_axis_; }
   // Per-channel max |x| along the last axis (empty when not requested or no data).
   const std::vector<float>& channel_absmax() const { return channel_absmax_; }
+  // Shape of one sample, from the first batch: its leading dimension divided by the batch's
+  // sample count when it is a multiple of it (the shape as seen otherwise); empty before any
+  // batch. What kernel timing (quant/unit_timing.h) feeds a unit with.
+  const std::vector<int64_t>& sample_shape() const { return sample_shape_; }
 
  private:
   // Min/max accumulation shared by add_batch and add_row_ranges; returns the batch's finite
@@ -82,6 +86,7 @@ class TensorStats {
                                             size_t rows, size_t numel, size_t num_samples);
   Status add_channel_sums_of(const float* data, const std::vector<int64_t>& shape);
   Status add_channel_absmax_of(const float* data, const std::vector<int64_t>& shape);
+  void note_sample_shape(const std::vector<int64_t>& batch_shape, size_t num_samples);
 
   std::string name_;
   TensorStatsConfig config_;
@@ -98,6 +103,7 @@ class TensorStats {
   std::vector<double> channel_sums_;
   uint64_t values_per_channel_ = 0;
   std::vector<float> channel_absmax_;
+  std::vector<int64_t> sample_shape_;
 };
 
 }  // namespace qac

@@ -1,6 +1,8 @@
 #include "runtime/batching.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <set>
 
 namespace qac {
@@ -113,6 +115,66 @@ Status run_batches_within_bytes(const Session& session, const Dataset& data, siz
   }
   if (on_sized) on_sized(fixed > 0 ? fixed : batch_size);
   return run_batches(session, data, num_samples - done, batch_size, fetch, on_batch, done);
+}
+
+Result<std::string> batch_coupling(const Session& session, const Dataset& data, size_t num_samples) {
+  const size_t n = std::min(num_samples, kCouplingProbeSamples);
+  if (n < 2 || fixed_batch_size(session) > 0) return std::string();
+  std::vector<std::vector<Tensor>> alone(n);
+  QAC_RETURN_IF_ERROR(run_batches(session, data, n, 1, {},
+                                  [&](size_t first, size_t, const NamedTensors&, std::vector<Tensor>& outputs) {
+                                    alone[first] = std::move(outputs);
+                                    outputs.clear();
+                                    return Status::Ok();
+                                  }));
+  std::string difference;
+  QAC_RETURN_IF_ERROR(run_batches(session, data, n, n, {},
+                                  [&](size_t, size_t count, const NamedTensors&, std::vector<Tensor>& outputs) {
+    const std::vector<std::string> names = session.output_names();
+    for (size_t o = 0; o < outputs.size() && difference.empty(); ++o) {
+      const Tensor& batched = outputs[o];
+      if (batched.dtype != DType::kFloat32 || batched.shape.empty() ||
+          batched.shape[0] != static_cast<int64_t>(count)) {
+        continue;
+      }
+      const size_t row = batched.numel() / count;
+      for (size_t i = 0; i < count && difference.empty(); ++i) {
+        const Tensor& single = alone[i][o];
+        if (single.dtype != DType::kFloat32 || single.numel() != row) continue;
+        const float* a = batched.data<float>() + i * row;
+        const float* b = single.data<float>();
+        double largest = 0, worst = 0;
+        for (size_t k = 0; k < row; ++k) {
+          largest = std::max(largest, static_cast<double>(std::fabs(b[k])));
+          worst = std::max(worst, static_cast<double>(std::fabs(a[k] - b[k])));
+        }
+        if (worst > 1e-3 * largest + 1e-5) {
+          char text[200];
+          std::snprintf(text, sizeof text, "output '%s' of sample %zu differs by up to %.3g (largest value %.3g) "
+                        "between a batch of %zu and a run of its own", o < names.size() ? names[o].c_str() : "?",
+                        i, worst, largest, count);
+          difference = text;
+        }
+      }
+    }
+    return Status::Ok();
+  }));
+  return difference;
+}
+
+Result<size_t> batch_size_for(const std::string& model_bytes, const std::string& label, const Dataset& data,
+                              size_t requested, std::string* note) {
+  if (requested != 0 || data.size() < 2) return requested;
+  SessionOptions so;
+  so.intra_op_threads = 1;
+  QAC_ASSIGN_OR_RETURN(auto session, Session::create(model_bytes, so, label));
+  QAC_ASSIGN_OR_RETURN(std::string coupling, batch_coupling(*session, data, data.size()));
+  if (coupling.empty()) return size_t{0};
+  if (note) {
+    *note = "model " + label + " couples the samples of a batch (" + coupling +
+            "): its samples are run one at a time, so that each result is the one the sample gets alone";
+  }
+  return size_t{1};
 }
 
 }  // namespace qac

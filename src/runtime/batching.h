@@ -33,6 +33,25 @@ size_t fixed_batch_size(const Session& session);
 // size otherwise.
 size_t auto_batch_size(const Session& session, size_t num_samples);
 
+// Samples the batch-coupling probe runs, as one batch and one by one.
+inline constexpr size_t kCouplingProbeSamples = 4;
+
+// Whether a sample's outputs depend on the other samples of its batch (ops that reduce over the
+// batch axis, such as a ReduceMax over the whole tensor): the first min(num_samples,
+// kCouplingProbeSamples) samples run as one batch and each alone, and every float output is
+// compared. Returns a description of the first output that differs by more than 1e-3 of its
+// largest magnitude (plus 1e-5), naming the output and the sample; "" when the outputs agree,
+// when fewer than two samples are given or when the model fixes its batch size.
+// Errors: those of run_batches().
+Result<std::string> batch_coupling(const Session& session, const Dataset& data, size_t num_samples);
+
+// The batch size to use for a model whose FP32 form is `model_bytes`: `requested` when it is not
+// 0; otherwise 0 (automatic), or 1 when batch_coupling() finds a sample's outputs depend on its
+// batch, in which case `note` (may be null) says so, naming `label` and the output.
+// Errors: the session's and those of batch_coupling().
+Result<size_t> batch_size_for(const std::string& model_bytes, const std::string& label, const Dataset& data,
+                              size_t requested, std::string* note);
+
 // Runs samples [first_sample, first_sample + num_samples) through `session` in batches of
 // `batch_size` (0 = auto_batch_size) and hands each batch to `on_batch`; stops at the first
 // error. When the model fixes its batch dimension to K, batches have K rows: a last, partial

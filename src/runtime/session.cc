@@ -9,6 +9,9 @@
 #include "runtime/observer_kernels.h"
 
 namespace qac {
+
+std::string onnxruntime_version() { return Ort::GetVersionString(); }
+
 namespace {
 
 Ort::Env& ort_env() {

@@ -31,6 +31,9 @@ struct SessionOptions {
   bool prepack_weights = true;
 };
 
+// The version of the ONNX Runtime library loaded at run time (e.g. "1.29.0").
+std::string onnxruntime_version();
+
 struct ValueSpec {
   std::string name;
   DType dtype = DType::kFloat32;

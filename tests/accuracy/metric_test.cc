@@ -177,6 +177,27 @@ TEST(Similarity, AllOutputsConcatenatesEachSample) {
                      "output 0 has shape [1, 2] but the reference has [1, 1]");
 }
 
+TEST(Similarity, EveryOutputCountsEachSampleWithItsWorstOutput) {
+  // Output 0 is exact; output 1 of sample 0 is off (NMSE 1/8), of sample 1 exact.
+  const Tensor out0 = floats({2, 1}, {1, 5});
+  const Tensor ref0 = floats({2, 1}, {1, 5});
+  const Tensor out1 = floats({2, 2}, {2, 3, 4, 4});
+  const Tensor ref1 = floats({2, 2}, {2, 2, 4, 4});
+  auto every = make("nmse", kEveryOutput);
+  ASSERT_TRUE(every->add_batch(0, {out0, out1}, {ref0, ref1}, nullptr).ok());
+  auto value = every->finish();
+  ASSERT_TRUE(value.ok());
+  EXPECT_NEAR(value->per_sample[0], -1.0 / 8, 1e-12);
+  EXPECT_EQ(value->per_sample[1], 0.0);
+  // The default for the similarity metrics is every output: the same values.
+  MetricSpec by_default;
+  by_default.name = "nmse";
+  auto m = make_metric(by_default);
+  ASSERT_TRUE(m.ok());
+  ASSERT_TRUE((*m)->add_batch(0, {out0, out1}, {ref0, ref1}, nullptr).ok());
+  EXPECT_EQ((*m)->finish()->per_sample, value->per_sample);
+}
+
 TEST(Finish, NanOrInfiniteOutputsAreInvalidData) {
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
@@ -211,7 +232,8 @@ TEST(MakeMetric, RejectsUnknownNamesAndBadParameters) {
   }
   EXPECT_TRUE(make_metric(spec("topk:3")).ok());
   EXPECT_EQ(make_metric(spec("top1", "", kAllOutputs)).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(make_metric(spec("sqnr", "", -2)).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_metric(spec("sqnr", "", -4)).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(make_metric(spec("agreement", "", kEveryOutput)).status().code(), StatusCode::kInvalidArgument);
   expect_message_has(make_metric(spec("ctc-exact")).status(), "dictionary");
   auto missing = make_metric(spec("ctc-cer", "/nonexistent/keys.txt"));
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);

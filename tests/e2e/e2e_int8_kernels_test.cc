@@ -31,6 +31,8 @@ namespace {
 
 constexpr int kOverflowFixWeightMax = 63;
 constexpr int kFullWeightMax = 127;
+constexpr int kUInt8Max = 255;
+constexpr int kInt16Max = 32767;
 
 // Quantizes `model` into `dir/<name>.onnx` with `flags`; empty path on failure (test failed).
 fs::path quantize_for(const fs::path& model, const fs::path& calibration, const ScratchDir& dir,
@@ -129,6 +131,9 @@ void check_kernel_agreement(const KernelCase& c) {
   for (const auto& [name, m] : avx2_weights) {
     // Every layer is fixed on cpu-avx2, and the per-channel abs-max maps onto the bound exactly.
     EXPECT_EQ(m, kOverflowFixWeightMax) << "weight " << name << " of the cpu-avx2 model";
+    // What an AVX2 kernel computes whatever this host is: vpmaddubsw adds two u8 x s8 products
+    // into a saturating int16, so the largest pair sum the weights allow must fit in int16.
+    EXPECT_LE(2 * kUInt8Max * m, kInt16Max) << "weight " << name << " can saturate an AVX2 pair sum";
   }
   EXPECT_TRUE(kernels_agree(avx2, c.model, *feeds, c.name + " cpu-avx2"));
 
@@ -139,7 +144,10 @@ void check_kernel_agreement(const KernelCase& c) {
   const bool unfixed_agrees = kernels_agree(unfixed, c.model, *feeds, c.name + " overflow-fix disable");
   std::printf("[ measure  ] %s with --overflow-fix disable: int8 kernels %s the float QDQ reference\n",
               c.name.c_str(), unfixed_agrees ? "agree with" : "DIFFER from");
-  for (const auto& [name, m] : int8_weight_abs_max(unfixed)) EXPECT_EQ(m, kFullWeightMax) << "weight " << name;
+  for (const auto& [name, m] : int8_weight_abs_max(unfixed)) {
+    EXPECT_EQ(m, kFullWeightMax) << "weight " << name;
+    EXPECT_GT(2 * kUInt8Max * m, kInt16Max) << "full-range weights are what the overflow fix exists for";
+  }
 }
 
 TEST(E2eInt8Kernels, FashionMnistCnnAgreesOnAvx2Target) {

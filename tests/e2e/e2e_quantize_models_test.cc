@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "e2e_util.h"
 #include "quant/op_table.h"
 
@@ -65,6 +67,9 @@ struct ModelCase {
   ModelType model_type = ModelType::kDefault;
   size_t batch = 4;                // samples run through the quantized model
   double min_sqnr_vs_fp32_db = 0;  // output SQNR of INT8 (int8 kernels) against FP32
+  // false: --no-kernel-timing, for models whose int8 kernels do not pay on x86 ONNX Runtime
+  // (kernel timing would keep them float) but whose int8 form is under test.
+  bool kernel_timing = true;
 };
 
 // Quantizes `c.model`, checks the summary against the emitted graph, runs a batch with
@@ -77,6 +82,7 @@ void quantize_and_check(const ModelCase& c, const ScratchDir& dir) {
     args.push_back("--model-type");
     args.push_back("transformer");
   }
+  if (!c.kernel_timing) args.push_back("--no-kernel-timing");
   const CliResult r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r;
   ASSERT_TRUE(fs::exists(out)) << r;
@@ -161,7 +167,7 @@ TEST(E2eQuantizeModels, FashionMnistCnn) {
 TEST(E2eQuantizeModels, FashionMnistVit) {
   QAC_E2E_REQUIRE_ASSETS(kVitModel, kFmnistCalibration);
   ScratchDir dir;
-  ASSERT_NO_FATAL_FAILURE(quantize_and_check({kVitModel, kFmnistCalibration, ModelType::kTransformer, 16, 15.0}, dir));
+  ASSERT_NO_FATAL_FAILURE(quantize_and_check({kVitModel, kFmnistCalibration, ModelType::kTransformer, 16, 15.0, false}, dir));
 }
 
 TEST(E2eQuantizeModels, OcrRecognizer) {
@@ -215,7 +221,71 @@ TEST(E2eQuantizeModels, OcrDetector) {
 TEST(E2eQuantizeModels, OcrDirectionClassifier) {
   QAC_E2E_REQUIRE_ASSETS(kClsModel, kClsCalibration);
   ScratchDir dir;
-  ASSERT_NO_FATAL_FAILURE(quantize_and_check({kClsModel, kClsCalibration, ModelType::kDefault, 8, 30.0}, dir));
+  ASSERT_NO_FATAL_FAILURE(quantize_and_check({kClsModel, kClsCalibration, ModelType::kDefault, 8, 30.0, false}, dir));
+}
+
+// A model whose nodes are stored out of topological order (ONNX Runtime runs it, the ONNX
+// checker rejects it) is put in order, says so, and quantizes like the sorted model.
+TEST(E2eQuantizeModels, UnsortedGraphIsSortedAndQuantized) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  ScratchDir dir;
+  auto model = load_model(kCnnModel);
+  ASSERT_TRUE(model.ok()) << model.status().to_string();
+  auto* nodes = model->mutable_graph()->mutable_node();
+  std::reverse(nodes->begin(), nodes->end());
+  const fs::path unsorted = dir / "unsorted.onnx", out = dir / "int8.onnx";
+  ASSERT_TRUE(save_model(*model, unsorted).ok());
+  const CliResult r = run_cli({"quantize", unsorted.string(), "--calibration", kFmnistCalibration.string(), "-o",
+                               out.string(), "--subset-size", std::to_string(kFastSubsetSize), "--no-latency", "-v"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_NE(r.err.find("not in topological order"), std::string::npos) << r;
+  EXPECT_FALSE(parse_ops_per_type(r.out).empty()) << r;
+  auto feeds = first_samples(kFmnistCalibration, 2);
+  ASSERT_TRUE(feeds.ok());
+  EXPECT_TRUE(run_model_file(out, OptimizationLevel::kAll, *feeds).ok());
+}
+
+// Default options: kernel timing decides per unit on this CPU and checks the choice on the whole
+// model. Whatever it decides, the report accounts for every unit placement made (in int8, or
+// float with the timing that put it there), the output runs, and the decision is explained.
+TEST(E2eQuantizeModels, KernelTimingExplainsEveryUnitItKeepsFloat) {
+  QAC_E2E_REQUIRE_ASSETS(kClsModel, kClsCalibration);
+  ScratchDir dir;
+  const fs::path out = dir / "int8.onnx", report_path = dir / "report.json", all_units = dir / "all.onnx";
+  const CliResult timed = run_cli({"quantize", kClsModel.string(), "--calibration", kClsCalibration.string(), "-o",
+                                   out.string(), "--subset-size", std::to_string(kFastSubsetSize), "--report",
+                                   report_path.string(), "--no-latency"});
+  ASSERT_EQ(timed.exit_code, 0) << timed;
+  const CliResult untimed = run_cli({"quantize", kClsModel.string(), "--calibration", kClsCalibration.string(), "-o",
+                                     all_units.string(), "--subset-size", std::to_string(kFastSubsetSize),
+                                     "--no-latency", "--no-kernel-timing"});
+  ASSERT_EQ(untimed.exit_code, 0) << untimed;
+  int units_untimed = 0;
+  for (const auto& [op, n] : parse_ops_per_type(untimed.out)) units_untimed += n;
+  ASSERT_GT(units_untimed, 0) << untimed;
+
+  const nlohmann::json report = nlohmann::json::parse(read_text(report_path));
+  int units_timed = 0;
+  for (const auto& [op, n] : report["quantized_ops_per_type"].items()) units_timed += n.get<int>();
+  int timed_float = 0;
+  for (const auto& s : report["skipped"]) {
+    const std::string reason = s["reason"].get<std::string>();
+    if (reason.find("timed on this CPU") != std::string::npos || reason.find("whole-model check") != std::string::npos) {
+      ++timed_float;
+    }
+  }
+  EXPECT_EQ(units_timed + timed_float, units_untimed) << report.dump(2);
+  bool whole_model_line = false;
+  for (const auto& d : report["decisions"]) {
+    whole_model_line |= d.get<std::string>().find("kernel timing, whole model") != std::string::npos;
+  }
+  EXPECT_TRUE(whole_model_line) << report.dump(2);
+  if (units_timed == 0) {
+    EXPECT_NE(timed.err.find("no op of this model runs faster in int8"), std::string::npos) << timed;
+  }
+  auto feeds = first_samples(kClsCalibration, 2);
+  ASSERT_TRUE(feeds.ok());
+  EXPECT_TRUE(run_model_file(out, OptimizationLevel::kAll, *feeds).ok());
 }
 
 }  // namespace

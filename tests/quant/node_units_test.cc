@@ -29,6 +29,7 @@ QuantizationOptions ort_options() {
   QuantizationOptions o;
   o.target = Target::kCpuVnni;
   o.measure_latency = false;
+  o.kernel_timing = false;  // the patterns themselves, not this CPU's choice among them
   return o;
 }
 

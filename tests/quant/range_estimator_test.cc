@@ -191,6 +191,44 @@ TEST(RangeEstimatorTest, KlClipsOutliers) {
   EXPECT_LE(klr.second, r.max());
 }
 
+// A bulk near zero and a long tail holding a few percent of the values (as hard-swish outputs
+// have): KL's threshold sits at the bulk and clips the tail, whose clipping error dwarfs the
+// rounding error it saves. The guard returns the mean min/max range and says why; on rare
+// outliers (where clipping pays) and for MSE it keeps the estimator's range.
+TEST(RangeEstimatorTest, GuardReplacesARangeThatClipsTheSignal) {
+  std::mt19937 rng(3);
+  std::normal_distribution<float> bulk(0.0f, 0.3f);
+  std::uniform_real_distribution<float> tail(2.0f, 20.0f);
+  std::uniform_real_distribution<float> coin(0.0f, 1.0f);
+  std::vector<float> v(100000);
+  for (float& x : v) x = coin(rng) < 0.03f ? tail(rng) : bulk(rng);
+  const TensorStats s = stats_of(v, "heavy_tail");
+  const auto kl = range_of(s, RangeEstimator::kKl, Preset::kMixed);
+  std::string why;
+  auto guarded = estimate_range_guarded(s, RangeEstimator::kKl, 1e-4, Preset::kMixed, "heavy_tail",
+                                        ActivationTypes::kUInt8Only, &why);
+  ASSERT_TRUE(guarded.ok()) << guarded.status().to_string();
+  EXPECT_LT(kl.second, 0.5f * s.max()) << "the case needs KL to clip the tail";
+  EXPECT_FLOAT_EQ(guarded->first, static_cast<float>(s.mean_sample_min()));
+  EXPECT_FLOAT_EQ(guarded->second, static_cast<float>(s.mean_sample_max()));
+  EXPECT_NE(why.find("range guard: tensor 'heavy_tail'"), std::string::npos) << why;
+  EXPECT_NE(why.find("clips"), std::string::npos) << why;
+
+  why.clear();
+  auto mse = estimate_range_guarded(s, RangeEstimator::kMse, 1e-4, Preset::kMixed, "heavy_tail",
+                                    ActivationTypes::kUInt8Only, &why);
+  ASSERT_TRUE(mse.ok());
+  EXPECT_TRUE(why.empty()) << why;
+
+  const TensorStats outliers = stats_of(laplacian_with_outliers(100000, 15));
+  why.clear();
+  auto kept = estimate_range_guarded(outliers, RangeEstimator::kKl, 1e-4, Preset::kMixed, "t",
+                                     ActivationTypes::kUInt8Only, &why);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(why.empty()) << why;
+  EXPECT_EQ(*kept, range_of(outliers, RangeEstimator::kKl, Preset::kMixed));
+}
+
 TEST(RangeEstimatorTest, ConstantTensorKeepsItsValue) {
   const TensorStats s = stats_of(std::vector<float>(kValuesPerSample * 3, 0.0f));
   for (RangeEstimator e : {RangeEstimator::kMinMax, RangeEstimator::kMeanMinMax,

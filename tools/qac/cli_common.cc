@@ -87,6 +87,13 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
   app.add_option("--batch-size", f.batch_size, "Samples per inference run (0 = automatic)")->capture_default_str();
   app.add_flag("--no-latency", f.no_latency,
                "Skip the FP32 vs INT8 latency measurement (1 thread, one calibration sample) of the summary");
+  app.add_flag("--no-kernel-timing", f.no_kernel_timing,
+               "Keep every unit placement allows in int8 instead of timing each unit in int8 and float on this "
+               "CPU and keeping in float those whose int8 form is not faster");
+  app.add_option("--kernel-timing-cache", f.kernel_timing_cache_dir,
+                 "Folder of the kernel-timing cache (default $XDG_CACHE_HOME/qac/kernel-timing or "
+                 "~/.cache/qac/kernel-timing): the same command on the same machine then makes the same choice");
+  app.add_flag("--no-kernel-timing-cache", f.no_kernel_timing_cache, "Measure kernel timings afresh, store nothing");
   app.add_option("--threads", f.threads, "Threads for ONNX Runtime (0 = all cores)")
       ->check(non_negative_number())->capture_default_str();
 }
@@ -111,6 +118,9 @@ QuantizationOptions to_options(const QuantizeFlags& f) {
   o.batch_size = f.batch_size;
   o.num_threads = f.threads;
   o.measure_latency = !f.no_latency;
+  o.kernel_timing = !f.no_kernel_timing;
+  o.kernel_timing_cache = !f.no_kernel_timing_cache;
+  o.kernel_timing_cache_dir = f.kernel_timing_cache_dir;
   return o;
 }
 

@@ -39,6 +39,9 @@ struct QuantizeFlags {
   double smooth_quant_alpha = 0.95;
   bool float_weights = false;
   bool no_latency = false;
+  bool no_kernel_timing = false;
+  bool no_kernel_timing_cache = false;
+  std::string kernel_timing_cache_dir;
   size_t batch_size = 0;
   int threads = 0;
 };

@@ -1,4 +1,5 @@
 // qac eval MODEL --data DATA --metric M [--reference FP32] [--dictionary FILE]
+#include <algorithm>
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -6,6 +7,8 @@
 #include "accuracy/dataset_check.h"
 #include "accuracy/evaluator.h"
 #include "cli_common.h"
+#include "core/log.h"
+#include "runtime/batching.h"
 #include "commands.h"
 #include "qac/metric.h"
 #include "qac/model.h"
@@ -17,7 +20,7 @@ namespace {
 
 struct EvalArgs {
   std::string model, data, metric = "top1", reference, dictionary, optimization = "all";
-  int output_index = 0;
+  std::string output = "default";
   size_t limit = 0, batch_size = 0;
   int threads = 0;
   bool json = false;
@@ -37,7 +40,7 @@ int run(const EvalArgs& a) {
   MetricSpec spec;
   spec.name = a.metric;
   spec.dictionary_path = a.dictionary;
-  spec.output_index = a.output_index;
+  spec.output_index = output_index_of(a.output);
   auto metric = make_metric(spec);
   if (!metric.ok()) return fail(metric.status());
   auto session = open_session(a.model, a);
@@ -56,6 +59,15 @@ int run(const EvalArgs& a) {
   EvaluationOptions eo;
   eo.limit = a.limit;
   eo.batch_size = a.batch_size;
+  if (eo.batch_size == 0) {
+    auto coupling = batch_coupling(**session, **data, a.limit ? std::min(a.limit, (*data)->size()) : (*data)->size());
+    if (!coupling.ok()) return fail(coupling.status());
+    if (!coupling->empty()) {
+      QAC_LOG(kWarning) << "model " << a.model << " couples the samples of a batch (" << *coupling
+                        << "): its samples are run one at a time";
+      eo.batch_size = 1;
+    }
+  }
   auto value = evaluate(**session, reference.get(), **data, **metric, eo);
   if (!value.ok()) return fail(value.status());
   const size_t n = value->per_sample.size();
@@ -83,7 +95,9 @@ void add_eval_command(CLI::App& root, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--reference", args->reference, "FP32 model for agreement/sqnr/cosine/nmse");
   cmd->add_option("--dictionary", args->dictionary, "Character dictionary for ctc-* metrics");
-  cmd->add_option("--output-index", args->output_index, "Which model output the metric reads")->capture_default_str();
+  cmd->add_option("--output-index", args->output, "Model output(s) the metric reads: an index, every (each output, "
+                  "the worst counts: sqnr/cosine/nmse default), all (their concatenation)")
+      ->check(output_selection())->capture_default_str();
   cmd->add_option("--optimization", args->optimization,
                   "all: ONNX Runtime with int8 kernels (as deployed); disabled: float QDQ reference")
       ->check(CLI::IsMember({"all", "disabled"}))->capture_default_str();

@@ -26,7 +26,7 @@ struct QuantizeArgs {
   // Accuracy control (active when --validation is given).
   std::string validation, metric = "top1", dictionary, metric_command, drop_type = "absolute",
               strategy = "qac", restore_mode = "activations_and_weights", intermediate_dir;
-  int output_index = 0;
+  std::string metric_output = "default";
   double metric_timeout = static_cast<double>(kDefaultMetricTimeout.count());  // seconds
   double max_drop = 0.01;
   size_t ranking_subset_size = 300;
@@ -88,7 +88,7 @@ int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Datase
   if (Status s = check_validation_data(proto, model.label(), **validation); !s.ok()) {
     return fail(s.with_context(a.model));
   }
-  MetricFactory factory = metric_factory(a.metric, a.dictionary, a.output_index, a.metric_command, a.metric_timeout);
+  MetricFactory factory = metric_factory(a.metric, a.dictionary, output_index_of(a.metric_output), a.metric_command, a.metric_timeout);
   if (auto probe = factory(); !probe.ok()) return fail(probe.status());
   AccuracyControlReport report;
   auto q = quantize_with_accuracy_control(model, calibration, **validation, factory, accuracy_options(a), &report);
@@ -145,7 +145,9 @@ void add_quantize_command(CLI::App& root, int& exit_code) {
   cmd->add_option("--metric", args->metric, "Validation metric (see qac eval --help); higher is better")
       ->group(ac)->capture_default_str();
   cmd->add_option("--dictionary", args->dictionary, "Character dictionary for ctc-* metrics")->group(ac);
-  cmd->add_option("--output-index", args->output_index, "Model output the metric reads")->group(ac);
+  cmd->add_option("--output-index", args->metric_output, "Model output(s) the metric reads: an index, every (each output, "
+                  "the worst counts: sqnr/cosine/nmse default), all (their concatenation)")
+      ->check(output_selection())->group(ac);
   cmd->add_option("--metric-command", args->metric_command,
                   "External metric: a command run as `CMD DIR`; DIR holds output_<i>.npy and labels.npy/labels.json; "
                   "it prints {\"metric\": m, \"per_sample\": [...]}")

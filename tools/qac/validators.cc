@@ -4,6 +4,8 @@
 #include <cmath>
 #include <string>
 
+#include "qac/metric.h"
+
 namespace qac::cli {
 namespace {
 
@@ -49,6 +51,26 @@ CLI::Validator timeout_seconds() {
         return {};
       },
       "SECONDS");
+}
+
+CLI::Validator output_selection() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (text == "every" || text == "all" || text == "default") return {};
+        double value = 0;
+        if (!parse_whole(text, value) || value < 0 || value != std::floor(value) || value > 1e6) {
+          return "must be every, all, default or an output index >= 0, got '" + text + "'";
+        }
+        return {};
+      },
+      "every|all|N");
+}
+
+int output_index_of(const std::string& selection) {
+  if (selection == "every") return kEveryOutput;
+  if (selection == "all") return kAllOutputs;
+  if (selection == "default" || selection.empty()) return kDefaultOutput;
+  return std::stoi(selection);
 }
 
 }  // namespace qac::cli

@@ -14,4 +14,11 @@ CLI::Validator non_negative_number();
 inline constexpr double kMaxTimeoutSeconds = 1e9;
 CLI::Validator timeout_seconds();
 
+// Which model output(s) a metric reads: "every" (each output, the worst counts), "all" (their
+// concatenation), "default" (the metric's own) or an index >= 0: "must be every, all, default
+// or an output index >= 0, got 'x'".
+CLI::Validator output_selection();
+// The metric output index (qac/metric.h) of a value output_selection() accepted.
+int output_index_of(const std::string& selection);
+
 }  // namespace qac::cli

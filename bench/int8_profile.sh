@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Where the time goes on the models whose int8 kernels do not pay in ONNX Runtime: ONNX Runtime's
+# own profiler (`qac bench --profile`) on the FP32 model, on the model with every node unit in
+# int8 (`--no-kernel-timing`) and on qac's default output, side by side.
+#
+#   bash bench/int8_profile.sh [QAC_BINARY]      (after scripts/setup.sh, build.sh, fetch_assets.sh)
+#
+# Writes bench/int8_profile.md; models go to bench/out/int8_profile/ (git-ignored).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+qac="${1:-$here/build/qac}"
+out="$here/bench/out/int8_profile"
+mkdir -p "$out"
+M="$here/assets/models"
+D="$here/assets/data"
+# name | FP32 model | calibration | bench data | extra quantize flags
+cases=(
+  "ocr_cls|$M/ocr/cls.onnx|$D/ocr_cls/calibration|$D/ocr_cls/validation|"
+  "fmnist_cnn|$here/models/fashion_mnist_cnn.onnx|$D/fmnist/calibration|$D/fmnist/validation|"
+  "fmnist_vit|$here/models/fashion_mnist_vit.onnx|$D/fmnist/calibration|$D/fmnist/validation|--model-type transformer"
+  "blazeface|$M/extra/blazeface.onnx|$D/extra/blazeface/calibration|$D/extra/blazeface/validation|"
+)
+commit="$(git -C "$here" rev-parse --short HEAD)"
+{
+  echo "# Where the time goes when int8 does not pay"
+  echo
+  echo "Command: \`bash bench/int8_profile.sh\` (commit $commit). For each model: FP32, every node unit in int8"
+  echo "(\`qac quantize --no-kernel-timing\`) and the default output (kernel timing), timed by"
+  echo "\`qac bench FP32 ALL DEFAULT --data VAL --threads 1 --batch 1 --runs 30 --profile\`: median latency, then"
+  echo "ONNX Runtime's profiler, time per op type summed over the nodes of the optimized graph it ran (each node's"
+  echo "median of 5 profiled runs; the profiler adds a little time per node)."
+  echo
+} >"$here/bench/int8_profile.md"
+for c in "${cases[@]}"; do
+  IFS='|' read -r name fp32 calib data flags <<<"$c"
+  # shellcheck disable=SC2086
+  "$qac" quantize "$fp32" --calibration "$calib" -o "$out/$name.all_units.onnx" --no-kernel-timing --no-latency -q $flags >/dev/null
+  # shellcheck disable=SC2086
+  "$qac" quantize "$fp32" --calibration "$calib" -o "$out/$name.default.onnx" --no-latency -q $flags >/dev/null
+  {
+    echo "## $name"
+    echo
+    echo '```'
+    "$qac" bench "$fp32" "$out/$name.all_units.onnx" "$out/$name.default.onnx" --data "$data" --threads 1 --batch 1 \
+      --runs 30 --profile 2>&1 | sed "s|$here/||g"
+    echo '```'
+    echo
+  } >>"$here/bench/int8_profile.md"
+  echo "[int8_profile] $name done" >&2
+done
+if [ -f "$here/bench/int8_profile_notes.md" ]; then cat "$here/bench/int8_profile_notes.md" >>"$here/bench/int8_profile.md"; fi
+echo "[int8_profile] wrote $here/bench/int8_profile.md" >&2
