@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 
-#include "accuracy/dataset_labels.h"
+#include "data/dataset_labels.h"
 #include "fuzz_util.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

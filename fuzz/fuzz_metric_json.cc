@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "accuracy/metric_output.h"
+#include "metrics/metric_output.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "qac/status.h"
+#include "qac/tensor.h"
 
 namespace qac {
 
@@ -23,6 +24,9 @@ class Model {
   std::string serialize() const;
   // Where the model came from ("rec.onnx"), for messages.
   const std::string& label() const;
+  // The graph inputs that are not initializers, in graph order. InvalidModel naming the input
+  // for element types qac cannot feed.
+  Result<std::vector<ValueSpec>> inputs() const;
 
   Model(const Model& other);
   Model& operator=(const Model& other);
@@ -30,14 +34,13 @@ class Model {
   Model& operator=(Model&&) noexcept;
   ~Model();
 
-  // The library's own access to the onnx::ModelProto; defined in src/api/model_impl.h, which is
-  // not installed: code outside the library has no use for it.
-  struct Impl;
-  Impl& impl() { return *impl_; }
-  const Impl& impl() const { return *impl_; }
-  explicit Model(std::unique_ptr<Impl> impl);
 
  private:
+  // The onnx::ModelProto and the label; defined where the library implements Model (its headers
+  // are not installed: code outside the library has no use for them).
+  struct Impl;
+  friend class ModelAccess;
+  explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,7 +29,16 @@ enum class RangeEstimator {
 };
 
 // Weights that cannot saturate the int16 pair sums of AVX2 u8 x s8 kernels ([-63, 63]).
-enum class OverflowFix { kDisable, kFirstLayer, kEnable };
+// kFromTarget: kEnable for the cpu-avx2 kernels (also `host` and `openvino` on an AVX2 CPU),
+// kDisable otherwise. The others apply as named, whatever the target.
+enum class OverflowFix { kFromTarget, kDisable, kFirstLayer, kEnable };
+
+// Bias correction after weight quantization, so that each quantized layer's per-channel output
+// mean matches FP32. kFast: analytic, from the weight error and the calibration means of the
+// layer's input (NNCF's fast_bias_correction=True). kFull: measured layer by layer in the
+// quantized model, one pass over 64 calibration samples per layer (NNCF's
+// fast_bias_correction=False). kNone: off.
+enum class BiasCorrection { kNone, kFast, kFull };
 
 // Where the quantized model will run, which decides the QDQ form that is emitted.
 //
@@ -65,11 +75,10 @@ struct QuantizationOptions {
   size_t subset_size = 300;                       // calibration samples used for statistics
   RangeEstimator activation_estimator = RangeEstimator::kMeanMinMax;
   double quantile = 1e-4;                         // for kQuantile
-  bool fast_bias_correction = true;               // false = full (empirical) correction
-  bool bias_correction = true;
-  double smooth_quant_alpha = 0.95;               // transformer only; < 0 disables SmoothQuant
-  OverflowFix overflow_fix = OverflowFix::kFirstLayer;
-  bool overflow_fix_from_target = true;           // derive overflow_fix from `target`
+  BiasCorrection bias_correction = BiasCorrection::kFast;
+  // SmoothQuant's alpha in [0, 1] for model_type transformer (ignored otherwise); empty: off.
+  std::optional<double> smooth_quant_alpha = 0.95;
+  OverflowFix overflow_fix = OverflowFix::kFromTarget;
   Target target = Target::kHost;
   IgnoredScope ignored_scope;
   bool weights_as_int8_initializers = true;       // else float weights + QuantizeLinear

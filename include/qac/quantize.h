@@ -24,6 +24,9 @@ struct QuantizationReport {
   std::vector<std::string> decisions;              // quantizers placed, biases corrected, ...
   std::string target;                              // resolved target (cpu-avx2, cpu-vnni, any)
   std::string overflow_fix;                        // effective overflow fix
+  // What of this machine the output depends on (target host resolved from its CPU, int8 units
+  // chosen by timing its kernels); empty when it depends only on the inputs and the options.
+  std::vector<std::string> machine_dependence;
   size_t calibration_samples = 0;
   double seconds_statistics = 0, seconds_total = 0;
   // FP32 vs INT8 latency in ONNX Runtime (all optimizations, 1 thread, one calibration sample,

@@ -53,6 +53,13 @@ std::string shape_to_string(const std::vector<int64_t>& shape);
 // Inputs or outputs of a model run, by tensor name.
 using NamedTensors = std::map<std::string, Tensor>;
 
+// A model input or output: name, element type and shape (-1 for symbolic or unknown dimensions).
+struct ValueSpec {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  std::vector<int64_t> shape;
+};
+
 // Stacks tensors of equal trailing shape along axis 0. REQUIRES: non-empty, same dtype.
 Tensor concat_rows(const std::vector<const Tensor*>& parts);
 

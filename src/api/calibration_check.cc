@@ -5,7 +5,6 @@
 #include <optional>
 #include <set>
 
-#include "accuracy/dataset_check.h"
 #include "core/log.h"
 #include "onnx/tensor_proto.h"
 

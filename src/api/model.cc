@@ -1,5 +1,6 @@
 #include "qac/model.h"
 
+#include "api/calibration_check.h"
 #include "api/model_impl.h"
 #include "onnx/model_io.h"
 
@@ -15,7 +16,7 @@ Model::Model(Model&&) noexcept = default;
 Model& Model::operator=(Model&&) noexcept = default;
 Model::~Model() = default;
 
-Model make_model(onnx::ModelProto proto, std::string label) {
+Model ModelAccess::make(onnx::ModelProto proto, std::string label) {
   auto impl = std::make_unique<Model::Impl>();
   impl->proto = std::move(proto);
   impl->label = std::move(label);
@@ -38,5 +39,7 @@ Result<Model> Model::from_bytes(const std::string& bytes, const std::string& lab
 Status Model::save(const std::filesystem::path& path) const { return save_model(impl_->proto, path); }
 std::string Model::serialize() const { return qac::serialize(impl_->proto); }
 const std::string& Model::label() const { return impl_->label; }
+
+Result<std::vector<ValueSpec>> Model::inputs() const { return model_input_specs(impl_->proto); }
 
 }  // namespace qac

@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <string>
+#include <utility>
 
 #include "qac/model.h"
 
@@ -14,7 +15,18 @@ struct Model::Impl {
   std::string label;
 };
 
+// The library's access to a Model's representation.
+class ModelAccess {
+ public:
+  static const onnx::ModelProto& proto(const Model& model) { return model.impl_->proto; }
+  static Model make(onnx::ModelProto proto, std::string label);
+};
+
+// The model's ModelProto.
+inline const onnx::ModelProto& model_proto(const Model& model) { return ModelAccess::proto(model); }
 // Wraps a proto into a Model.
-Model make_model(onnx::ModelProto proto, std::string label);
+inline Model make_model(onnx::ModelProto proto, std::string label) {
+  return ModelAccess::make(std::move(proto), std::move(label));
+}
 
 }  // namespace qac

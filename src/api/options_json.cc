@@ -1,7 +1,7 @@
 #include "api/options_json.h"
 
-#include "accuracy/drop.h"
-#include "api/option_names.h"
+#include "search/drop.h"
+#include "qac/option_names.h"
 #include "quant/target.h"
 
 namespace qac {
@@ -13,9 +13,9 @@ nlohmann::json options_to_json(const QuantizationOptions& o) {
       {"subset_size", o.subset_size},
       {"activation_estimator", estimator_name(o.activation_estimator)},
       {"quantile", o.quantile},
-      {"bias_correction", bias_correction_name(o)},
-      {"smooth_quant_alpha", o.smooth_quant_alpha},
-      {"overflow_fix", o.overflow_fix_from_target ? "auto" : overflow_fix_name(o.overflow_fix)},
+      {"bias_correction", bias_correction_name(o.bias_correction)},
+      {"smooth_quant_alpha", o.smooth_quant_alpha ? nlohmann::json(*o.smooth_quant_alpha) : nlohmann::json(nullptr)},
+      {"overflow_fix", overflow_fix_name(o.overflow_fix)},
       {"target", target_name(o.target)},
       {"ignored_scope", {{"names", o.ignored_scope.names},
                          {"types", o.ignored_scope.types},

@@ -24,6 +24,7 @@ std::string QuantizationReport::to_json() const {
   j["options"] = options_to_json(options);
   j["target"] = target;
   j["overflow_fix"] = overflow_fix;
+  j["machine_dependence"] = machine_dependence;
   j["calibration_samples"] = calibration_samples;
   j["activation_quantizers"] = activation_quantizers;
   j["weight_quantizers"] = weight_quantizers;
@@ -79,7 +80,7 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   if (calibration.size() == 0) {
     return Status::InvalidData("calibration dataset " + calibration.description() + " holds no samples");
   }
-  QAC_RETURN_IF_ERROR(check_calibration_data(model.impl().proto, model.label(), calibration, requested.subset_size));
+  QAC_RETURN_IF_ERROR(check_calibration_data(model_proto(model), model.label(), calibration, requested.subset_size));
   warn_if_subset_exceeds_data(calibration, requested.subset_size);
   QuantizationOptions options = requested;
   std::string coupling;
@@ -88,7 +89,7 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   if (!coupling.empty()) {
     QAC_LOG(kWarning) << coupling;
   }
-  QAC_ASSIGN_OR_RETURN(CalibratedModel cm, prepare(model.impl().proto, options, &rep));
+  QAC_ASSIGN_OR_RETURN(CalibratedModel cm, prepare(model_proto(model), options, &rep));
   if (!coupling.empty()) rep.decisions.insert(rep.decisions.begin(), coupling);
   QAC_RETURN_IF_ERROR(calibrate(cm, calibration, options, &rep));
   QAC_RETURN_IF_ERROR(parameterize(cm, options, &calibration, &rep));
@@ -102,7 +103,7 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   const std::string q_bytes = serialize(q);
   auto session = Session::create(q_bytes, so, "quantized " + model.label());
   if (!session.ok()) return session.status().with_context("the quantized model does not load");
-  if (options.measure_latency) QAC_RETURN_IF_ERROR(measure_speed(model.impl().proto, q_bytes, calibration, rep));
+  if (options.measure_latency) QAC_RETURN_IF_ERROR(measure_speed(model_proto(model), q_bytes, calibration, rep));
   rep.seconds_total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return make_model(std::move(q), model.label());
 }

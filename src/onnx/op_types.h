@@ -89,6 +89,7 @@ inline constexpr const char* kTopK = "TopK";
 inline constexpr const char* kTranspose = "Transpose";
 inline constexpr const char* kUnsqueeze = "Unsqueeze";
 inline constexpr const char* kUpsample = "Upsample";
+inline constexpr const char* kWhere = "Where";
 inline constexpr const char* kXor = "Xor";
 
 }  // namespace qac::op

@@ -83,6 +83,27 @@ std::vector<QuantizerGroup> unit_groups(const onnx::ModelProto& model, const Qua
   return groups;
 }
 
+// Joins each quantizer with the quantized ops it feeds. Elements of `sets`: activation
+// quantizers, then weight quantizers, then graph nodes; marks those ops in `is_quantized_op`.
+void unite_quantizers_with_ops(const GraphView& view, const QuantizerSetup& setup, DisjointSets& sets,
+                               std::vector<bool>& is_quantized_op) {
+  const int num_activations = static_cast<int>(setup.activations.size());
+  const int num_weights = static_cast<int>(setup.weights.size());
+  const int first_node = num_activations + num_weights;
+  for (int a = 0; a < num_activations; ++a) {
+    for (int op : quantized_ops_fed(view, setup.activations[a].consumers)) {
+      is_quantized_op[op] = true;
+      sets.unite(a, first_node + op);
+    }
+  }
+  for (int w = 0; w < num_weights; ++w) {
+    const int op = setup.weights[w].node;
+    if (op < 0 || op >= view.num_nodes()) continue;
+    is_quantized_op[op] = true;
+    sets.unite(num_activations + w, first_node + op);
+  }
+}
+
 }  // namespace
 
 std::vector<QuantizerGroup> build_groups(const onnx::ModelProto& model,
@@ -103,21 +124,9 @@ std::vector<QuantizerGroup> build_groups(const onnx::ModelProto& model,
   std::vector<bool> is_quantized_op(num_nodes, false);
   std::vector<int> position(num_nodes, 0);
   if (view_or.ok()) {
-    const GraphView& view = *view_or;
-    const auto& order = view.topological_order();
+    const auto& order = view_or->topological_order();
     for (size_t i = 0; i < order.size(); ++i) position[order[i]] = static_cast<int>(i);
-    for (int a = 0; a < num_activations; ++a) {
-      for (int op : quantized_ops_fed(view, setup.activations[a].consumers)) {
-        is_quantized_op[op] = true;
-        sets.unite(a, first_node + op);
-      }
-    }
-    for (int w = 0; w < num_weights; ++w) {
-      const int op = setup.weights[w].node;
-      if (op < 0 || op >= num_nodes) continue;
-      is_quantized_op[op] = true;
-      sets.unite(first_weight + w, first_node + op);
-    }
+    unite_quantizers_with_ops(*view_or, setup, sets, is_quantized_op);
   }
 
   // Collect components; order them by their first op (quantizer-only groups last, in order).

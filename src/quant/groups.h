@@ -1,4 +1,4 @@
-// Quantizer groups for accuracy control (DESIGN.md §5): a group is the smallest set of
+// Quantizer groups for accuracy control (docs/design.md §6): a group is the smallest set of
 // quantizers whose removal returns a connected set of quantized ops fully to float.
 #pragma once
 

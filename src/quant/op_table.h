@@ -2,7 +2,7 @@
 // accuracy-control search read op behaviour only from here; code elsewhere names op types
 // through the constants of onnx/op_types.h.
 //
-// Kinds (NNCF's CPU hardware configuration, see DESIGN.md §4):
+// Kinds (NNCF's CPU hardware configuration, see docs/design.md §4):
 //   kWeighted           Conv, ConvTranspose, MatMul, Gemm: the activation input is quantized
 //                       per tensor, the weight (an initializer) per output channel.
 //   kQuantizableInputs  ops whose float inputs are quantized per tensor (Add, Mul, AveragePool,

@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/log.h"
+#include "qac/option_names.h"
 #include "onnx/normalize.h"
 #include "quant/bias_correction.h"
 #include "quant/fusion.h"
@@ -24,15 +25,6 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-const char* overflow_fix_name(OverflowFix f) {
-  switch (f) {
-    case OverflowFix::kDisable: return "disable";
-    case OverflowFix::kFirstLayer: return "first_layer";
-    case OverflowFix::kEnable: return "enable";
-  }
-  return "?";
 }
 
 // Activation range of one quantizer, or of its whole unified-scale group (union of ranges).
@@ -187,6 +179,8 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
       if (unsmoothed) QAC_RETURN_IF_ERROR(undo_smoothing(cm, std::move(*unsmoothed), options, timing_log));
     }
     if (report) {
+      report->machine_dependence.push_back(
+          "the int8 units were chosen by timing ONNX Runtime's kernels on this CPU (--no-kernel-timing: no timing)");
       report_placement(cm.setup, *report);
       report->decisions.insert(report->decisions.end(), sq_log.entries.begin(), sq_log.entries.end());
       report->decisions.insert(report->decisions.end(), timing_log.begin(), timing_log.end());
@@ -232,9 +226,9 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
   }
   cm.params = std::move(params);
   cm.params.setup = &cm.setup;
-  if (options.bias_correction) {
+  if (options.bias_correction != BiasCorrection::kNone) {
     BiasCorrectionLog bc_log;
-    if (options.fast_bias_correction) {
+    if (options.bias_correction == BiasCorrection::kFast) {
       QAC_RETURN_IF_ERROR(fast_bias_correction(cm.fp32, cm.setup, cm.stats, cm.params, &bc_log));
     } else {
       if (!calibration) return Status::Internal("full bias correction needs the calibration data");
@@ -246,6 +240,12 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
     report->decisions.insert(report->decisions.end(), guard_log.begin(), guard_log.end());
     report->target = target_name(target);
     report->overflow_fix = overflow_fix_name(fix);
+    if ((options.target == Target::kHost || options.target == Target::kOpenVino) &&
+        options.overflow_fix == OverflowFix::kFromTarget) {
+      report->machine_dependence.push_back(std::string("target ") + target_name(options.target) +
+                                           ": weight range from this CPU's int8 instructions (" +
+                                           target_name(int8_kernels_of(target)) + ")");
+    }
   }
   return Status::Ok();
 }

@@ -1,6 +1,6 @@
 // Quantizer placement: decides which float tensors of the main graph get an activation
 // quantizer (per tensor), which weights get a per-output-channel weight quantizer, and which
-// nodes stay float — every decision with a reason naming ONNX nodes (DESIGN.md §4).
+// nodes stay float — every decision with a reason naming ONNX nodes (docs/design.md §4).
 //
 // Rules, in the order they are applied:
 //  1. Op behaviour comes from quant/op_table.h (weighted / quantizable inputs / agnostic /

@@ -1,4 +1,4 @@
-// Graph patterns whose ops stay float during placement (DESIGN.md §4): SE blocks, activation
+// Graph patterns whose ops stay float during placement (docs/design.md §4): SE blocks, activation
 // patterns written with Mul (x * f(x)), and post-processing after the last weighted op.
 #pragma once
 

@@ -158,6 +158,272 @@ Status overwrite_float_initializer(onnx::GraphProto& g, const std::string& name,
   return Status::Internal("initializer '" + name + "' to correct was not found");
 }
 
+// One emission: the copied graph, the nodes to insert and the bookkeeping between the
+// activation, weight and bias steps. Steps run in the order of emit_qdq(); node and tensor names
+// are generated in that order, so the same inputs always give the same bytes.
+class QdqEmitter {
+ public:
+  QdqEmitter(const onnx::ModelProto& fp32, const QdqInputs& inputs, const QdqEmitOptions& options,
+             std::vector<std::string>* log)
+      : model_(fp32), g_(*model_.mutable_graph()), names_(g_), num_nodes_(g_.node_size()), inputs_(inputs),
+        setup_(*inputs.setup), options_(options), log_(log) {}
+
+  Result<onnx::ModelProto> emit() {
+    for (const WeightQuantizer& wq : setup_.weights) nodes_with_weight_.insert(wq.node);
+    if (options_.per_channel_dq_for_float_weighted_ops) index_readers();
+    for (const ActivationQuantizer& aq : setup_.activations) QAC_RETURN_IF_ERROR(emit_activation(aq));
+    for (const WeightQuantizer& wq : setup_.weights) QAC_RETURN_IF_ERROR(emit_weight(wq));
+    drop_replaced_initializers();
+    order_nodes();
+    return std::move(model_);
+  }
+
+ private:
+  // Readers of every tensor, and the quantized tensors that only DequantizeLinear reads.
+  void index_readers() {
+    for (int i = 0; i < num_nodes_; ++i) {
+      for (int k = 0; k < g_.node(i).input_size(); ++k) readers_[g_.node(i).input(k)].emplace_back(i, k);
+    }
+    std::set<std::string> graph_outputs;
+    for (const auto& o : g_.output()) graph_outputs.insert(o.name());
+    for (const ActivationQuantizer& aq : setup_.activations) {
+      auto it = readers_.find(aq.tensor);
+      if (it != readers_.end() && it->second.size() == aq.consumers.size() && !graph_outputs.count(aq.tensor)) {
+        only_quantize_reads_.insert(aq.tensor);
+      }
+    }
+  }
+
+  // A QuantizeLinear/DequantizeLinear pair after the producer of aq.tensor, read by its consumers.
+  Status emit_activation(const ActivationQuantizer& aq) {
+    const std::string& params_key = aq.params_from.empty() ? aq.id : aq.params_from;
+    auto pit = inputs_.activation_params.find(params_key);
+    if (pit == inputs_.activation_params.end()) {
+      return Status::Internal("no parameters for activation quantizer on '" + aq.tensor + "'");
+    }
+    const QParams& p = pit->second;
+    const std::string scale = names_.make(aq.tensor + "_scale");
+    const std::string zp = names_.make(aq.tensor + "_zero_point");
+    const std::string q_out = names_.make(aq.tensor + "_quantized");
+    const std::string dq_out = names_.make(aq.tensor + "_dequantized");
+    *g_.add_initializer() = make_initializer(scale, DType::kFloat32, {}, &p.scale, sizeof(float));
+    *g_.add_initializer() = scalar_zero_point(zp, p);
+    std::vector<onnx::NodeProto> pair = {
+        make_node(ops::kQuantizeLinear, names_.make(aq.tensor + "_QuantizeLinear"), {aq.tensor, scale, zp}, q_out),
+        make_node(ops::kDequantizeLinear, names_.make(aq.tensor + "_DequantizeLinear"), {q_out, scale, zp}, dq_out)};
+    bool produced_by_node = false;
+    for (int i = 0; i < num_nodes_ && !produced_by_node; ++i) {
+      for (const auto& o : g_.node(i).output()) produced_by_node |= (o == aq.tensor);
+    }
+    auto& dest = produced_by_node ? after_value_[aq.tensor] : at_start_;
+    dest.insert(dest.end(), pair.begin(), pair.end());
+    std::string consumers;
+    std::map<std::pair<int, int64_t>, std::string> per_channel_dq;  // (axis, channels) -> its output
+    for (const auto& [node, slot] : aq.consumers) {
+      if (node < 0 || node >= num_nodes_ || slot >= g_.node(node).input_size()) {
+        return Status::Internal("activation quantizer on '" + aq.tensor + "' names a bad consumer");
+      }
+      const std::optional<ChannelAxis> shield =
+          options_.per_channel_dq_for_float_weighted_ops
+              ? float_weighted_reader(g_, node, slot, nodes_with_weight_, readers_, only_quantize_reads_)
+              : std::nullopt;
+      if (shield) {
+        std::string& out = per_channel_dq[{shield->axis, shield->channels}];
+        if (out.empty()) out = emit_per_channel_dq(aq.tensor, p, q_out, *shield, dest);
+        g_.mutable_node(node)->set_input(slot, out);
+        consumers += (consumers.empty() ? "" : ", ") + g_.node(node).name() + " (float, per-channel DequantizeLinear)";
+        continue;
+      }
+      g_.mutable_node(node)->set_input(slot, dq_out);
+      activation_of_input_[{node, slot}] = params_key;
+      consumers += (consumers.empty() ? "" : ", ") + g_.node(node).name();
+    }
+    if (log_) {
+      log_->push_back("activation quantizer on '" + aq.tensor + "' (" + dtype_name(p.dtype) + ", scale " +
+                      std::to_string(p.scale) + ", zero point " + std::to_string(p.zero_point) + ") -> " + consumers);
+    }
+    return Status::Ok();
+  }
+
+  // A DequantizeLinear of q_out with `shield.channels` equal scales along `shield.axis`; its output.
+  std::string emit_per_channel_dq(const std::string& tensor, const QParams& p, const std::string& q_out,
+                                  const ChannelAxis& shield, std::vector<onnx::NodeProto>& dest) {
+    const std::string out = names_.make(tensor + "_dequantized_per_channel");
+    const std::string pc_scale = names_.make(tensor + "_scale_per_channel");
+    const std::string pc_zp = names_.make(tensor + "_zero_point_per_channel");
+    const size_t c = static_cast<size_t>(shield.channels);
+    const std::vector<float> scales(c, p.scale);
+    *g_.add_initializer() = make_initializer(pc_scale, DType::kFloat32, {shield.channels}, scales.data(), c * 4);
+    if (p.dtype == DType::kUInt8) {
+      const std::vector<uint8_t> zps(c, static_cast<uint8_t>(p.zero_point));
+      *g_.add_initializer() = make_initializer(pc_zp, DType::kUInt8, {shield.channels}, zps.data(), c);
+    } else {
+      const std::vector<int8_t> zps(c, static_cast<int8_t>(p.zero_point));
+      *g_.add_initializer() = make_initializer(pc_zp, DType::kInt8, {shield.channels}, zps.data(), c);
+    }
+    dest.push_back(make_node(ops::kDequantizeLinear, names_.make(tensor + "_DequantizeLinear_per_channel"),
+                             {q_out, pc_scale, pc_zp}, out, shield.axis));
+    return out;
+  }
+
+  // The weight's DequantizeLinear (one per initializer and axis), then the node's bias.
+  Status emit_weight(const WeightQuantizer& wq) {
+    auto wit = inputs_.weights.find(wq.id);
+    if (wit == inputs_.weights.end()) {
+      return Status::Internal("no quantized weight for '" + wq.initializer + "'");
+    }
+    const QuantizedWeight& qw = wit->second;
+    const std::string key = wq.initializer + "#" + std::to_string(wq.axis);
+    std::string dq_out;
+    if (auto it = dq_of_weight_.find(key); it != dq_of_weight_.end()) {
+      dq_out = it->second;
+    } else {
+      dq_out = emit_weight_dq(wq, qw);
+      dq_of_weight_[key] = dq_out;
+    }
+    if (wq.node < 0 || wq.node >= num_nodes_ || wq.input_slot >= g_.node(wq.node).input_size()) {
+      return Status::Internal("weight quantizer on '" + wq.initializer + "' names a bad node");
+    }
+    onnx::NodeProto& node = *g_.mutable_node(wq.node);
+    node.set_input(wq.input_slot, dq_out);
+    if (auto ab = inputs_.corrected_add_bias.find(node.name()); ab != inputs_.corrected_add_bias.end()) {
+      QAC_RETURN_IF_ERROR(overwrite_float_initializer(g_, ab->second.first, ab->second.second));
+    }
+    emit_bias(wq, qw, node);
+    return Status::Ok();
+  }
+
+  // The int8 weight (an initializer, or the float one through QuantizeLinear) and its
+  // per-axis DequantizeLinear; returns the DequantizeLinear's output.
+  std::string emit_weight_dq(const WeightQuantizer& wq, const QuantizedWeight& qw) {
+    const int64_t channels = static_cast<int64_t>(qw.scales.size());
+    const std::string scale = names_.make(wq.initializer + "_scale");
+    const std::string zp = names_.make(wq.initializer + "_zero_point");
+    const std::string dq_out = names_.make(wq.initializer + "_dequantized");
+    const std::vector<int8_t> zeros(qw.scales.size(), 0);
+    *g_.add_initializer() =
+        make_initializer(scale, DType::kFloat32, {channels}, qw.scales.data(), qw.scales.size() * sizeof(float));
+    *g_.add_initializer() = make_initializer(zp, DType::kInt8, {channels}, zeros.data(), zeros.size());
+    const std::string q = names_.make(wq.initializer + "_quantized");
+    if (options_.weights_as_int8_initializers) {
+      *g_.add_initializer() = make_initializer(q, DType::kInt8, qw.q.shape, qw.q.bytes.data(), qw.q.bytes.size());
+      at_start_.push_back(make_node(ops::kDequantizeLinear, names_.make(wq.initializer + "_DequantizeLinear"),
+                                    {q, scale, zp}, dq_out, qw.axis));
+      replaced_initializers_.insert(wq.initializer);
+    } else {
+      at_start_.push_back(make_node(ops::kQuantizeLinear, names_.make(wq.initializer + "_QuantizeLinear"),
+                                    {wq.initializer, scale, zp}, q, qw.axis));
+      at_start_.push_back(make_node(ops::kDequantizeLinear, names_.make(wq.initializer + "_DequantizeLinear"),
+                                    {q, scale, zp}, dq_out, qw.axis));
+    }
+    return dq_out;
+  }
+
+  // Bias: int32 with scale s_x * s_w[c] when the activation input is quantized too, so that
+  // ONNX Runtime fuses the node unit; float otherwise. Corrected values replace the original.
+  void emit_bias(const WeightQuantizer& wq, const QuantizedWeight& qw, onnx::NodeProto& node) {
+    std::vector<float> bias;
+    if (auto cb = inputs_.corrected_bias.find(node.name()); cb != inputs_.corrected_bias.end()) {
+      bias = cb->second;
+    } else {
+      bias = initializer_bias(g_, node);
+    }
+    if (bias.empty()) return;
+    if (bias.size() != qw.scales.size()) {
+      if (log_) log_->push_back("bias of " + node.name() + " left as is: its length differs from the weight's channels");
+      return;
+    }
+    auto act = activation_of_input_.find({wq.node, kActivationSlot});
+    const std::string base = node.name().empty() ? wq.initializer : node.name();
+    if (node.input_size() <= kBiasSlot) {
+      while (node.input_size() < kBiasSlot) node.add_input("");
+      node.add_input("");
+    } else if (!node.input(kBiasSlot).empty()) {
+      replaced_initializers_.insert(node.input(kBiasSlot));
+    }
+    if (act == activation_of_input_.end()) {
+      const std::string b = names_.make(base + "_bias");
+      *g_.add_initializer() =
+          make_initializer(b, DType::kFloat32, {static_cast<int64_t>(bias.size())}, bias.data(), bias.size() * 4);
+      node.set_input(kBiasSlot, b);
+      return;
+    }
+    const float s_x = inputs_.activation_params.at(act->second).scale;
+    std::vector<float> bscale(bias.size());
+    std::vector<int32_t> bq(bias.size());
+    for (size_t c = 0; c < bias.size(); ++c) {
+      // b_q = round(b / (s_x * s_w[c])), clamped to int32.
+      bscale[c] = s_x * qw.scales[c];
+      const double v = bscale[c] > 0 ? std::nearbyint(bias[c] / static_cast<double>(bscale[c])) : 0.0;
+      bq[c] = static_cast<int32_t>(std::clamp(v, -2147483648.0, 2147483647.0));
+    }
+    const std::vector<int32_t> zeros(bias.size(), 0);
+    const int64_t n = static_cast<int64_t>(bias.size());
+    const std::string q = names_.make(base + "_bias_quantized");
+    const std::string s = names_.make(base + "_bias_scale");
+    const std::string z = names_.make(base + "_bias_zero_point");
+    const std::string out = names_.make(base + "_bias_dequantized");
+    *g_.add_initializer() = make_initializer(q, DType::kInt32, {n}, bq.data(), bq.size() * 4);
+    *g_.add_initializer() = make_initializer(s, DType::kFloat32, {n}, bscale.data(), bscale.size() * 4);
+    *g_.add_initializer() = make_initializer(z, DType::kInt32, {n}, zeros.data(), zeros.size() * 4);
+    at_start_.push_back(make_node(ops::kDequantizeLinear, names_.make(base + "_bias_DequantizeLinear"), {q, s, z}, out, 0));
+    node.set_input(kBiasSlot, out);
+  }
+
+  // Drops float initializers that no node (or subgraph, or graph output) reads any more.
+  void drop_replaced_initializers() {
+    if (replaced_initializers_.empty()) return;
+    std::set<std::string> still_read;
+    for (const auto& n : g_.node()) {
+      for (const auto& v : n.input()) still_read.insert(v);
+      for (const auto& a : n.attribute()) {
+        if (a.has_g() || a.graphs_size() > 0) still_read.insert(replaced_initializers_.begin(), replaced_initializers_.end());
+      }
+    }
+    for (const auto& o : g_.output()) still_read.insert(o.name());
+    auto* inits = g_.mutable_initializer();
+    for (int i = inits->size() - 1; i >= 0; --i) {
+      const std::string& name = inits->Get(i).name();
+      if (replaced_initializers_.count(name) && !still_read.count(name)) inits->DeleteSubrange(i, 1);
+    }
+  }
+
+  // Rebuilds the node list in topological order: weight DQs and graph-input quantizers first,
+  // then every original node followed by the quantizers of the values it produces.
+  void order_nodes() {
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> ordered;
+    for (auto& n : at_start_) *ordered.Add() = std::move(n);
+    for (int i = 0; i < num_nodes_; ++i) {
+      *ordered.Add() = g_.node(i);
+      for (const auto& out : g_.node(i).output()) {
+        auto it = after_value_.find(out);
+        if (it == after_value_.end()) continue;
+        for (auto& n : it->second) *ordered.Add() = std::move(n);
+      }
+    }
+    g_.mutable_node()->Swap(&ordered);
+  }
+
+  onnx::ModelProto model_;
+  onnx::GraphProto& g_;
+  NameGenerator names_;
+  const int num_nodes_;
+  const QdqInputs& inputs_;
+  const QuantizerSetup& setup_;
+  const QdqEmitOptions& options_;
+  std::vector<std::string>* log_;
+
+  // Q/DQ nodes to emit right after the producer of each tensor, and before all nodes.
+  std::map<std::string, std::vector<onnx::NodeProto>> after_value_;
+  std::vector<onnx::NodeProto> at_start_;
+  std::map<std::pair<int, int>, std::string> activation_of_input_;  // (node, slot) -> params key
+  std::set<int> nodes_with_weight_;  // weighted nodes whose weight is quantized
+  Readers readers_;
+  std::set<std::string> only_quantize_reads_;  // tensors whose every reader reads their DequantizeLinear
+  std::map<std::string, std::string> dq_of_weight_;  // weight quantizer key -> DQ output
+  std::set<std::string> replaced_initializers_;
+};
+
 }  // namespace
 
 QdqEmitOptions qdq_emit_options(const QuantizerSetup& setup, bool weights_as_int8_initializers) {
@@ -170,230 +436,7 @@ QdqEmitOptions qdq_emit_options(const QuantizerSetup& setup, bool weights_as_int
 Result<onnx::ModelProto> emit_qdq(const onnx::ModelProto& fp32, const QdqInputs& inputs,
                                   const QdqEmitOptions& options, std::vector<std::string>* log) {
   if (!inputs.setup) return Status::Internal("emit_qdq called without a quantizer setup");
-  const QuantizerSetup& setup = *inputs.setup;
-  onnx::ModelProto model = fp32;
-  onnx::GraphProto& g = *model.mutable_graph();
-  NameGenerator names(g);
-  const int num_nodes = g.node_size();
-
-  // Q/DQ nodes to emit right after the producer of each tensor ("" = before all nodes).
-  std::map<std::string, std::vector<onnx::NodeProto>> after_value;
-  std::vector<onnx::NodeProto> at_start;
-  std::map<std::pair<int, int>, std::string> activation_of_input;  // (node, slot) -> params key
-  std::set<int> nodes_with_weight;  // weighted nodes whose weight is quantized
-  for (const WeightQuantizer& wq : setup.weights) nodes_with_weight.insert(wq.node);
-  Readers readers;
-  std::set<std::string> only_quantize_reads;  // tensors whose every reader reads their DequantizeLinear
-  if (options.per_channel_dq_for_float_weighted_ops) {
-    for (int i = 0; i < num_nodes; ++i) {
-      for (int k = 0; k < g.node(i).input_size(); ++k) readers[g.node(i).input(k)].emplace_back(i, k);
-    }
-    std::set<std::string> graph_outputs;
-    for (const auto& o : g.output()) graph_outputs.insert(o.name());
-    for (const ActivationQuantizer& aq : setup.activations) {
-      auto it = readers.find(aq.tensor);
-      if (it != readers.end() && it->second.size() == aq.consumers.size() && !graph_outputs.count(aq.tensor)) {
-        only_quantize_reads.insert(aq.tensor);
-      }
-    }
-  }
-
-  for (const ActivationQuantizer& aq : setup.activations) {
-    const std::string& params_key = aq.params_from.empty() ? aq.id : aq.params_from;
-    auto pit = inputs.activation_params.find(params_key);
-    if (pit == inputs.activation_params.end()) {
-      return Status::Internal("no parameters for activation quantizer on '" + aq.tensor + "'");
-    }
-    const QParams& p = pit->second;
-    const std::string scale = names.make(aq.tensor + "_scale");
-    const std::string zp = names.make(aq.tensor + "_zero_point");
-    const std::string q_out = names.make(aq.tensor + "_quantized");
-    const std::string dq_out = names.make(aq.tensor + "_dequantized");
-    *g.add_initializer() = make_initializer(scale, DType::kFloat32, {}, &p.scale, sizeof(float));
-    *g.add_initializer() = scalar_zero_point(zp, p);
-    std::vector<onnx::NodeProto> pair = {
-        make_node(ops::kQuantizeLinear, names.make(aq.tensor + "_QuantizeLinear"), {aq.tensor, scale, zp}, q_out),
-        make_node(ops::kDequantizeLinear, names.make(aq.tensor + "_DequantizeLinear"), {q_out, scale, zp}, dq_out)};
-    bool produced_by_node = false;
-    for (int i = 0; i < num_nodes && !produced_by_node; ++i) {
-      for (const auto& o : g.node(i).output()) produced_by_node |= (o == aq.tensor);
-    }
-    auto& dest = produced_by_node ? after_value[aq.tensor] : at_start;
-    dest.insert(dest.end(), pair.begin(), pair.end());
-    std::string consumers;
-    std::map<std::pair<int, int64_t>, std::string> per_channel_dq;  // (axis, channels) -> its output
-    for (const auto& [node, slot] : aq.consumers) {
-      if (node < 0 || node >= num_nodes || slot >= g.node(node).input_size()) {
-        return Status::Internal("activation quantizer on '" + aq.tensor + "' names a bad consumer");
-      }
-      const std::optional<ChannelAxis> shield =
-          options.per_channel_dq_for_float_weighted_ops ? float_weighted_reader(g, node, slot, nodes_with_weight, readers,
-                                                                                            only_quantize_reads)
-                                                        : std::nullopt;
-      if (shield) {
-        std::string& out = per_channel_dq[{shield->axis, shield->channels}];
-        if (out.empty()) {
-          out = names.make(aq.tensor + "_dequantized_per_channel");
-          const std::string pc_scale = names.make(aq.tensor + "_scale_per_channel");
-          const std::string pc_zp = names.make(aq.tensor + "_zero_point_per_channel");
-          const size_t c = static_cast<size_t>(shield->channels);
-          const std::vector<float> scales(c, p.scale);
-          *g.add_initializer() = make_initializer(pc_scale, DType::kFloat32, {shield->channels}, scales.data(), c * 4);
-          if (p.dtype == DType::kUInt8) {
-            const std::vector<uint8_t> zps(c, static_cast<uint8_t>(p.zero_point));
-            *g.add_initializer() = make_initializer(pc_zp, DType::kUInt8, {shield->channels}, zps.data(), c);
-          } else {
-            const std::vector<int8_t> zps(c, static_cast<int8_t>(p.zero_point));
-            *g.add_initializer() = make_initializer(pc_zp, DType::kInt8, {shield->channels}, zps.data(), c);
-          }
-          dest.push_back(make_node(ops::kDequantizeLinear, names.make(aq.tensor + "_DequantizeLinear_per_channel"),
-                                   {q_out, pc_scale, pc_zp}, out, shield->axis));
-        }
-        g.mutable_node(node)->set_input(slot, out);
-        consumers += (consumers.empty() ? "" : ", ") + g.node(node).name() + " (float, per-channel DequantizeLinear)";
-        continue;
-      }
-      g.mutable_node(node)->set_input(slot, dq_out);
-      activation_of_input[{node, slot}] = params_key;
-      consumers += (consumers.empty() ? "" : ", ") + g.node(node).name();
-    }
-    if (log) {
-      log->push_back("activation quantizer on '" + aq.tensor + "' (" + dtype_name(p.dtype) +
-                     ", scale " + std::to_string(p.scale) + ", zero point " +
-                     std::to_string(p.zero_point) + ") -> " + consumers);
-    }
-  }
-
-  // Weights: one quantized copy per (initializer, axis); original float initializer removed
-  // when int8 initializers are requested and nothing else reads it.
-  std::map<std::string, std::string> dq_of_weight;  // weight quantizer key -> DQ output
-  std::set<std::string> replaced_initializers;
-  for (const WeightQuantizer& wq : setup.weights) {
-    auto wit = inputs.weights.find(wq.id);
-    if (wit == inputs.weights.end()) {
-      return Status::Internal("no quantized weight for '" + wq.initializer + "'");
-    }
-    const QuantizedWeight& qw = wit->second;
-    const std::string key = wq.initializer + "#" + std::to_string(wq.axis);
-    std::string dq_out;
-    if (auto it = dq_of_weight.find(key); it != dq_of_weight.end()) {
-      dq_out = it->second;
-    } else {
-      const int64_t channels = static_cast<int64_t>(qw.scales.size());
-      const std::string scale = names.make(wq.initializer + "_scale");
-      const std::string zp = names.make(wq.initializer + "_zero_point");
-      dq_out = names.make(wq.initializer + "_dequantized");
-      const std::vector<int8_t> zeros(qw.scales.size(), 0);
-      *g.add_initializer() = make_initializer(scale, DType::kFloat32, {channels}, qw.scales.data(),
-                                              qw.scales.size() * sizeof(float));
-      *g.add_initializer() = make_initializer(zp, DType::kInt8, {channels}, zeros.data(), zeros.size());
-      if (options.weights_as_int8_initializers) {
-        const std::string q = names.make(wq.initializer + "_quantized");
-        *g.add_initializer() = make_initializer(q, DType::kInt8, qw.q.shape, qw.q.bytes.data(), qw.q.bytes.size());
-        at_start.push_back(make_node(ops::kDequantizeLinear, names.make(wq.initializer + "_DequantizeLinear"),
-                                     {q, scale, zp}, dq_out, qw.axis));
-        replaced_initializers.insert(wq.initializer);
-      } else {
-        const std::string q = names.make(wq.initializer + "_quantized");
-        at_start.push_back(make_node(ops::kQuantizeLinear, names.make(wq.initializer + "_QuantizeLinear"),
-                                     {wq.initializer, scale, zp}, q, qw.axis));
-        at_start.push_back(make_node(ops::kDequantizeLinear, names.make(wq.initializer + "_DequantizeLinear"),
-                                     {q, scale, zp}, dq_out, qw.axis));
-      }
-      dq_of_weight[key] = dq_out;
-    }
-    if (wq.node < 0 || wq.node >= num_nodes || wq.input_slot >= g.node(wq.node).input_size()) {
-      return Status::Internal("weight quantizer on '" + wq.initializer + "' names a bad node");
-    }
-    onnx::NodeProto& node = *g.mutable_node(wq.node);
-    node.set_input(wq.input_slot, dq_out);
-    if (auto ab = inputs.corrected_add_bias.find(node.name()); ab != inputs.corrected_add_bias.end()) {
-      QAC_RETURN_IF_ERROR(overwrite_float_initializer(g, ab->second.first, ab->second.second));
-    }
-
-    // Bias: int32 with scale s_x * s_w[c] when the activation input is quantized too, so that
-    // ONNX Runtime fuses the node unit; float otherwise. Corrected values replace the original.
-    std::vector<float> bias;
-    if (auto cb = inputs.corrected_bias.find(node.name()); cb != inputs.corrected_bias.end()) {
-      bias = cb->second;
-    } else {
-      bias = initializer_bias(g, node);
-    }
-    if (bias.empty()) continue;
-    if (bias.size() != qw.scales.size()) {
-      if (log) log->push_back("bias of " + node.name() + " left as is: its length differs from the weight's channels");
-      continue;
-    }
-    auto act = activation_of_input.find({wq.node, kActivationSlot});
-    const std::string base = node.name().empty() ? wq.initializer : node.name();
-    if (node.input_size() <= kBiasSlot) {
-      while (node.input_size() < kBiasSlot) node.add_input("");
-      node.add_input("");
-    } else if (!node.input(kBiasSlot).empty()) {
-      replaced_initializers.insert(node.input(kBiasSlot));
-    }
-    if (act != activation_of_input.end()) {
-      const float s_x = inputs.activation_params.at(act->second).scale;
-      std::vector<float> bscale(bias.size());
-      std::vector<int32_t> bq(bias.size());
-      for (size_t c = 0; c < bias.size(); ++c) {
-        // b_q = round(b / (s_x * s_w[c])), clamped to int32.
-        bscale[c] = s_x * qw.scales[c];
-        const double v = bscale[c] > 0 ? std::nearbyint(bias[c] / static_cast<double>(bscale[c])) : 0.0;
-        bq[c] = static_cast<int32_t>(std::clamp(v, -2147483648.0, 2147483647.0));
-      }
-      const std::vector<int32_t> zeros(bias.size(), 0);
-      const int64_t n = static_cast<int64_t>(bias.size());
-      const std::string q = names.make(base + "_bias_quantized");
-      const std::string s = names.make(base + "_bias_scale");
-      const std::string z = names.make(base + "_bias_zero_point");
-      const std::string out = names.make(base + "_bias_dequantized");
-      *g.add_initializer() = make_initializer(q, DType::kInt32, {n}, bq.data(), bq.size() * 4);
-      *g.add_initializer() = make_initializer(s, DType::kFloat32, {n}, bscale.data(), bscale.size() * 4);
-      *g.add_initializer() = make_initializer(z, DType::kInt32, {n}, zeros.data(), zeros.size() * 4);
-      at_start.push_back(make_node(ops::kDequantizeLinear, names.make(base + "_bias_DequantizeLinear"), {q, s, z}, out, 0));
-      node.set_input(kBiasSlot, out);
-    } else {
-      const std::string b = names.make(base + "_bias");
-      *g.add_initializer() = make_initializer(b, DType::kFloat32, {static_cast<int64_t>(bias.size())},
-                                              bias.data(), bias.size() * 4);
-      node.set_input(kBiasSlot, b);
-    }
-  }
-
-  // Drop float initializers that no node (or subgraph, or graph output) reads any more.
-  if (!replaced_initializers.empty()) {
-    std::set<std::string> still_read;
-    for (const auto& n : g.node()) {
-      for (const auto& v : n.input()) still_read.insert(v);
-      for (const auto& a : n.attribute()) {
-        if (a.has_g() || a.graphs_size() > 0) still_read.insert(replaced_initializers.begin(), replaced_initializers.end());
-      }
-    }
-    for (const auto& o : g.output()) still_read.insert(o.name());
-    auto* inits = g.mutable_initializer();
-    for (int i = inits->size() - 1; i >= 0; --i) {
-      const std::string& name = inits->Get(i).name();
-      if (replaced_initializers.count(name) && !still_read.count(name)) {
-        inits->DeleteSubrange(i, 1);
-      }
-    }
-  }
-
-  // Rebuild the node list in topological order: weight DQs and graph-input quantizers first,
-  // then every original node followed by the quantizers of the values it produces.
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> ordered;
-  for (auto& n : at_start) *ordered.Add() = std::move(n);
-  for (int i = 0; i < num_nodes; ++i) {
-    *ordered.Add() = g.node(i);
-    for (const auto& out : g.node(i).output()) {
-      auto it = after_value.find(out);
-      if (it == after_value.end()) continue;
-      for (auto& n : it->second) *ordered.Add() = std::move(n);
-    }
-  }
-  g.mutable_node()->Swap(&ordered);
-  return model;
+  return QdqEmitter(fp32, inputs, options, log).emit();
 }
 
 }  // namespace qac

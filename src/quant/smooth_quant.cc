@@ -12,131 +12,24 @@
 #include "graph/graph_view.h"
 #include "graph/tensor_data.h"
 #include "quant/op_table.h"
+#include "quant/smooth_quant_groups.h"
 #include "quant/statistics.h"
 #include "quant/weight_access.h"
 
 namespace qac {
 namespace {
 
+using smoothing::find_groups;
+using smoothing::Group;
+using smoothing::in_quotes;
+using smoothing::node_text;
+using smoothing::SmoothedNode;
+
 constexpr double kStatisticFloor = 1e-5;     // a_k and w_k below this count as this (NNCF)
 constexpr double kMaxScale = 100.0;          // upper clamp of s_k (NNCF)
 constexpr double kMinScaleQuantile = 0.1;    // lower clamp of s_k: this quantile of s (NNCF)
-constexpr int kMaxAgnosticDepth = 64;        // agnostic ops walked to find a lifted quantizer
 constexpr int kLayerNormScaleSlot = 1;
 constexpr int kLayerNormBiasSlot = 2;
-
-// One smoothed weighted node.
-struct SmoothedNode {
-  int node = -1;
-  int activation_slot = 0;
-  int weight_slot = 1;
-  std::string weight;
-  int row_axis = 0;  // axis of the weight indexed by the input channel k
-};
-
-// Weighted nodes reading one activation: they share one s.
-struct Group {
-  std::string activation;
-  std::vector<SmoothedNode> nodes;
-};
-
-std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
-
-std::string node_text(const GraphView& view, int node) {
-  return view.node(node).op_type() + " " + in_quotes(view.node_label(node));
-}
-
-// True when input `slot` of `node` reads a quantized value: an activation quantizer serves it,
-// or it is the output of an agnostic op all of whose data inputs are quantized (placement moved
-// the quantizer above that op).
-bool activation_is_quantized(const GraphView& view, const std::set<std::pair<int, int>>& served,
-                             int node, int slot, int depth) {
-  if (served.count({node, slot})) return true;
-  if (depth >= kMaxAgnosticDepth) return false;
-  const int producer = view.producer(view.node(node).input(slot));
-  if (producer < 0) return false;
-  const auto& p = view.node(producer);
-  if (node_kind(p, ModelType::kDefault) != OpKind::kAgnostic) return false;
-  int data_inputs = 0;
-  for (int s : agnostic_data_slots(p)) {
-    if (s >= p.input_size() || p.input(s).empty()) continue;
-    if (!activation_is_quantized(view, served, producer, s, depth + 1)) return false;
-    ++data_inputs;
-  }
-  return data_inputs > 0;
-}
-
-// Why weighted `node` cannot be smoothed ("" when it can); sets `row_axis`.
-std::string smoothing_problem(const GraphView& view, const onnx::NodeProto& node,
-                              const WeightedOpLayout& layout, int* row_axis) {
-  const bool is_gemm = node.op_type() == ops::kGemm;
-  if (is_gemm && int_attribute(node, "transA", 0) != 0) {
-    return "transA=1: its input channels are not the last axis";
-  }
-  if (node.input_size() <= layout.weight_input) return "it has no weight";
-  const std::string& weight = node.input(layout.weight_input);
-  const auto* init = view.initializer(weight);
-  if (init == nullptr || init->data_type() != onnx::TensorProto_DataType_FLOAT) {
-    return "its weight " + in_quotes(weight) + " is not a float initializer";
-  }
-  if (view.is_graph_input(weight)) return "its weight " + in_quotes(weight) + " is also a graph input";
-  const int rank = init->dims_size();
-  if (is_gemm) {
-    if (rank != 2) return "its weight " + in_quotes(weight) + " is not 2-D";
-    *row_axis = int_attribute(node, "transB", 0) != 0 ? 1 : 0;
-  } else {
-    if (rank < 2) return "its weight " + in_quotes(weight) + " is 1-D";
-    *row_axis = rank - 2;
-  }
-  return "";
-}
-
-// The groups of smoothable nodes, in graph order of their first node.
-Result<std::vector<Group>> find_groups(const GraphView& view, const QuantizerSetup& setup,
-                                       SmoothQuantLog* log) {
-  std::set<std::pair<int, int>> served;
-  for (const auto& aq : setup.activations) {
-    for (const auto& use : aq.consumers) served.insert(use);
-  }
-  std::set<int> weighted;
-  for (const auto& wq : setup.weights) {
-    if (wq.node < 0 || wq.node >= view.num_nodes() ||
-        view.node_label(wq.node) != wq.node_name) {
-      return Status::InvalidArgument("quantizer setup does not match the model: weight quantizer " +
-                                     in_quotes(wq.id) + " names node #" + std::to_string(wq.node));
-    }
-    weighted.insert(wq.node);
-  }
-  std::vector<Group> groups;
-  std::map<std::string, size_t> group_of;
-  for (int i : view.topological_order()) {
-    if (!weighted.count(i)) continue;
-    const auto& node = view.node(i);
-    if (!is_default_onnx_domain(node) ||
-        (node.op_type() != ops::kMatMul && node.op_type() != ops::kGemm)) {
-      continue;
-    }
-    const WeightedOpLayout layout = *weighted_op_layout(node.op_type());
-    SmoothedNode sn;
-    sn.node = i;
-    sn.activation_slot = layout.activation_input;
-    sn.weight_slot = layout.weight_input;
-    std::string problem = smoothing_problem(view, node, layout, &sn.row_axis);
-    if (problem.empty() && !activation_is_quantized(view, served, i, layout.activation_input, 0)) {
-      problem = "its activation is not quantized";
-    }
-    if (!problem.empty()) {
-      if (log) log->entries.push_back("SmoothQuant leaves " + node_text(view, i) + " alone: " + problem);
-      continue;
-    }
-    sn.weight = node.input(layout.weight_input);
-    const std::string& x = node.input(layout.activation_input);
-    auto [it, added] = group_of.emplace(x, groups.size());
-    if (added) groups.push_back(Group{x, {}});
-    groups[it->second].nodes.push_back(std::move(sn));
-  }
-  return groups;
-}
 
 // Max |w| over each slice of `values` (dims `dims`) at index k of `axis`.
 std::vector<float> slice_absmax(const std::vector<float>& values, const std::vector<int64_t>& dims,
@@ -305,6 +198,23 @@ std::string format_range(const std::vector<double>& s) {
   return out.str();
 }
 
+// Divides the per-channel parameters at `params` by s (multiplies by `inverse`), in place;
+// returns them as text for the log.
+Result<std::string> fold_inverse_scale(const GraphView& view, const std::vector<ValueUse>& params,
+                                       const std::vector<double>& inverse, NameGenerator& names, Edits& edits) {
+  std::string names_text;
+  for (const ValueUse& use : params) {
+    const std::string& name = view.node(use.node).input(use.slot);
+    const auto* init = view.initializer(name);
+    QAC_ASSIGN_OR_RETURN(std::vector<float> values, read_float_tensor(*init));
+    for (size_t c = 0; c < inverse.size(); ++c) values[c] = static_cast<float>(values[c] * inverse[c]);
+    edits.writes.push_back(make_write(view, names, name, std::vector<int64_t>(init->dims().begin(), init->dims().end()),
+                                      std::move(values), {use}, /*may_edit_in_place=*/true));
+    names_text += (names_text.empty() ? "" : ", ") + in_quotes(name) + " of " + node_text(view, use.node);
+  }
+  return names_text;
+}
+
 // Plans the smoothing of group `g`: appends its edits and returns a log line, or returns the
 // reason (kUnsupported) it is left alone.
 Result<std::string> plan_group(const GraphView& view, const Group& g,
@@ -364,18 +274,7 @@ Result<std::string> plan_group(const GraphView& view, const Group& g,
   line = head.str() + line;
 
   if (auto params = foldable_parameters(view, g, k)) {
-    std::string names_text;
-    for (const ValueUse& use : *params) {
-      const std::string& name = view.node(use.node).input(use.slot);
-      const auto* init = view.initializer(name);
-      QAC_ASSIGN_OR_RETURN(std::vector<float> values, read_float_tensor(*init));
-      for (int64_t c = 0; c < k; ++c) values[c] = static_cast<float>(values[c] * inverse[c]);
-      edits.writes.push_back(make_write(view, names, name,
-                                        std::vector<int64_t>(init->dims().begin(), init->dims().end()),
-                                        std::move(values), {use}, /*may_edit_in_place=*/true));
-      names_text += (names_text.empty() ? "" : ", ") + in_quotes(name) + " of " +
-                    node_text(view, use.node);
-    }
+    QAC_ASSIGN_OR_RETURN(std::string names_text, fold_inverse_scale(view, *params, inverse, names, edits));
     *folded = true;
     return line + "; 1/s folded into " + names_text;
   }
@@ -508,7 +407,7 @@ Status apply_smooth_quant(onnx::ModelProto& model, const QuantizerSetup& setup,
 Result<int> smooth_quant(onnx::ModelProto& model, const QuantizerSetup& setup,
                          const Dataset& calibration, const QuantizationOptions& options,
                          SmoothQuantLog* log) {
-  if (options.model_type != ModelType::kTransformer || options.smooth_quant_alpha < 0) return 0;
+  if (options.model_type != ModelType::kTransformer || !options.smooth_quant_alpha) return 0;
   QAC_ASSIGN_OR_RETURN(std::vector<std::string> targets, smooth_quant_targets(model, setup));
   if (targets.empty()) return 0;
   StatisticsRequest request;
@@ -521,7 +420,7 @@ Result<int> smooth_quant(onnx::ModelProto& model, const QuantizerSetup& setup,
   SmoothQuantLog local;
   SmoothQuantLog* out = log ? log : &local;
   const int before = out->smoothed_activations;
-  QAC_RETURN_IF_ERROR(apply_smooth_quant(model, setup, stats, options.smooth_quant_alpha, out));
+  QAC_RETURN_IF_ERROR(apply_smooth_quant(model, setup, stats, *options.smooth_quant_alpha, out));
   return out->smoothed_activations - before;
 }
 

@@ -1,6 +1,6 @@
 // SmoothQuant (Xiao et al., 2023) for MatMul and Gemm with a constant weight: moves the
 // outlier channels of an activation into the weight, exactly in float, so that the per-tensor
-// activation quantizer wastes fewer levels (DESIGN.md §4, model_type=transformer).
+// activation quantizer wastes fewer levels (docs/design.md §5, model_type=transformer).
 //
 // For an activation X [..., K] read by weighted nodes Y_j = X W_j (W_j indexed [k, n] by input
 // channel k; Gemm transB=1 stores it as [n, k], a batched MatMul weight as [..., k, n]):
@@ -87,7 +87,7 @@ Status apply_smooth_quant(onnx::ModelProto& model, const QuantizerSetup& setup,
 // Steps 2-4 of the pipeline contract: one statistics pass over the first options.subset_size
 // samples of `calibration` (per-channel abs-max of the targets only), then apply_smooth_quant
 // with options.smooth_quant_alpha. Does nothing (returns 0) unless options.model_type is
-// kTransformer and options.smooth_quant_alpha >= 0, as in NNCF. Returns the number of smoothed
+// kTransformer and options.smooth_quant_alpha is set. Returns the number of smoothed
 // activations; when it is > 0 the model changed and quantizers must be placed again.
 Result<int> smooth_quant(onnx::ModelProto& model, const QuantizerSetup& setup,
                          const Dataset& calibration, const QuantizationOptions& options,

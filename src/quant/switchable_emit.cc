@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "graph/graph_edit.h"
+#include "onnx/op_types.h"
 
 namespace qac {
 namespace {
@@ -108,60 +109,61 @@ struct Switch {
   }
 };
 
-}  // namespace
-
-Result<SwitchableModel> emit_switchable(const CalibratedModel& cm, const std::vector<QuantizerGroup>& groups,
-                                        const QuantizationOptions& options) {
-  if (!cm.setup.units.empty()) {
-    // A tensor's quantizer there depends on two units (its producer and its readers), so an
-    // input cannot be switched by one group's flag.
-    return Status::Unsupported("the switchable model is built for NNCF's form only, not for ONNX Runtime node units");
+// Builds the switchable model from the fully quantized one: routes each changed input through a
+// Where on its group's flag, then adds the flag plumbing. Names are generated in a fixed order,
+// so the same inputs give the same bytes.
+class SwitchableBuilder {
+ public:
+  SwitchableBuilder(const CalibratedModel& cm, const std::vector<QuantizerGroup>& groups, onnx::ModelProto model)
+      : float_graph_(cm.fp32.graph()), groups_(groups), model_(std::move(model)), graph_(*model_.mutable_graph()),
+        names_(graph_), attribution_(cm, groups) {
+    for (int j = 0; j < graph_.node_size(); ++j) quantized_index_[outputs_key(graph_.node(j))] = j;
+    for (const auto& t : float_graph_.initializer()) float_initializers_[t.name()] = &t;
+    for (const auto& t : graph_.initializer()) quantized_initializers_.insert(t.name());
   }
-  QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, emit(cm, {}, options, nullptr));
-  const onnx::GraphProto& float_graph = cm.fp32.graph();
-  onnx::GraphProto& graph = *model.mutable_graph();
-  NameGenerator names(graph);
-  const GroupAttribution attribution(cm, groups);
 
-  std::map<std::string, int> quantized_index;  // by outputs_key
-  for (int j = 0; j < graph.node_size(); ++j) quantized_index[outputs_key(graph.node(j))] = j;
-  std::map<std::string, const onnx::TensorProto*> float_initializers;
-  for (const auto& t : float_graph.initializer()) float_initializers[t.name()] = &t;
-  std::set<std::string> quantized_initializers;
-  for (const auto& t : graph.initializer()) quantized_initializers.insert(t.name());
+  Result<SwitchableModel> build() {
+    for (int i = 0; i < float_graph_.node_size(); ++i) QAC_RETURN_IF_ERROR(switch_inputs_of(i));
+    for (auto& t : restored_) *graph_.add_initializer() = std::move(t);
+    SwitchableModel result;
+    result.num_groups = groups_.size();
+    result.switch_input = names_.make("qac_group_in_float");
+    add_switch_input(graph_, result.switch_input, groups_.size());
+    add_plumbing(result.switch_input);
+    result.model = std::move(model_);
+    return result;
+  }
 
-  // The float value of each input the quantized model changed, brought into the graph.
-  std::vector<onnx::TensorProto> restored;  // float initializers the quantized model dropped or rewrote
-  std::map<std::string, std::string> float_copy_of;  // rewritten initializer -> its float copy
-  auto float_value = [&](const std::string& name) -> std::string {
-    if (auto it = float_copy_of.find(name); it != float_copy_of.end()) return it->second;
-    auto init = float_initializers.find(name);
-    if (init == float_initializers.end()) return name;  // a graph input or a computed tensor
-    if (!quantized_initializers.count(name)) {          // dropped: restore it under its name
-      restored.push_back(*init->second);
-      quantized_initializers.insert(name);
-      float_copy_of[name] = name;
+ private:
+  // The float value of input `name` in the switchable graph: itself when quantization left it
+  // alone, else the float initializer restored (under its name when dropped, a copy when rewritten).
+  std::string float_value(const std::string& name) {
+    if (auto it = float_copy_of_.find(name); it != float_copy_of_.end()) return it->second;
+    auto init = float_initializers_.find(name);
+    if (init == float_initializers_.end()) return name;  // a graph input or a computed tensor
+    if (!quantized_initializers_.count(name)) {          // dropped: restore it under its name
+      restored_.push_back(*init->second);
+      quantized_initializers_.insert(name);
+      float_copy_of_[name] = name;
       return name;
     }
-    if (attribution.of_rewritten(name) < 0) return name;  // unchanged
-    const std::string copy = names.make(name + "_float");  // rewritten in place: keep both
-    restored.push_back(*init->second);
-    restored.back().set_name(copy);
-    float_copy_of[name] = copy;
+    if (attribution_.of_rewritten(name) < 0) return name;  // unchanged
+    const std::string copy = names_.make(name + "_float");  // rewritten in place: keep both
+    restored_.push_back(*init->second);
+    restored_.back().set_name(copy);
+    float_copy_of_[name] = copy;
     return copy;
-  };
+  }
 
-  std::map<Switch, std::string> switch_output;          // shared Where outputs
-  std::map<int, std::vector<Switch>> switches_before;    // quantized node index -> new Wheres
-  std::set<int> used_groups;
-  for (int i = 0; i < float_graph.node_size(); ++i) {
-    const onnx::NodeProto& float_node = float_graph.node(i);
-    auto found = quantized_index.find(outputs_key(float_node));
-    if (found == quantized_index.end()) {
+  // Routes every input of float node `i` that quantization changed through its group's switch.
+  Status switch_inputs_of(int i) {
+    const onnx::NodeProto& float_node = float_graph_.node(i);
+    auto found = quantized_index_.find(outputs_key(float_node));
+    if (found == quantized_index_.end()) {
       return Status::Internal("the quantized model lost " + describe_node(float_node));
     }
     const int j = found->second;
-    onnx::NodeProto& node = *graph.mutable_node(j);
+    onnx::NodeProto& node = *graph_.mutable_node(j);
     const int slots = std::max(float_node.input_size(), node.input_size());
     for (int s = 0; s < slots; ++s) {
       const std::string float_input = s < float_node.input_size() ? float_node.input(s) : "";
@@ -172,58 +174,83 @@ Result<SwitchableModel> emit_switchable(const CalibratedModel& cm, const std::ve
           return Status::Unsupported("input " + std::to_string(s) + " of " + describe_node(float_node) +
                                      " exists in only one of the float and the quantized model");
         }
-        group = attribution.of_slot(i, s);
+        group = attribution_.of_slot(i, s);
         if (group < 0) {
           return Status::Unsupported("input " + std::to_string(s) + " of " + describe_node(float_node) +
                                      " changed under quantization but belongs to no quantizer group");
         }
       } else if (!float_input.empty()) {
-        group = attribution.of_rewritten(float_input);
+        group = attribution_.of_rewritten(float_input);
       }
       if (group < 0) continue;
       const Switch sw{group, float_value(float_input), quantized_input};
-      auto [it, inserted] = switch_output.emplace(sw, "");
+      auto [it, inserted] = switch_output_.emplace(sw, "");
       if (inserted) {
-        it->second = names.make(quantized_input + "_switched");
-        switches_before[j].push_back(sw);
-        used_groups.insert(group);
+        it->second = names_.make(quantized_input + "_switched");
+        switches_before_[j].push_back(sw);
+        used_groups_.insert(group);
       }
       node.set_input(s, it->second);
     }
+    return Status::Ok();
   }
-  for (auto& t : restored) *graph.add_initializer() = std::move(t);
 
-  // Plumbing: row 0 of the switch input, then one bool scalar per group.
-  SwitchableModel result;
-  result.num_groups = groups.size();
-  result.switch_input = names.make("qac_group_in_float");
-  add_switch_input(graph, result.switch_input, groups.size());
-  google::protobuf::RepeatedPtrField<onnx::NodeProto> ordered;
-  const std::string zero = names.make("qac_switch_row_index");
-  *graph.add_initializer() = int64_scalar(zero, 0);
-  const std::string row = names.make("qac_switch_row");
-  *ordered.Add() = make_node("Gather", names.make("qac_switch_row_Gather"), {result.switch_input, zero}, row);
-  std::map<int, std::string> condition;
-  for (int group : used_groups) {
-    const std::string base = "qac_group_" + std::to_string(group) + "_in_float";
-    const std::string index = names.make(base + "_index");
-    *graph.add_initializer() = int64_scalar(index, group);
-    condition[group] = names.make(base);
-    *ordered.Add() = make_node("Gather", names.make(base + "_Gather"), {row, index}, condition[group]);
-  }
-  for (int j = 0; j < graph.node_size(); ++j) {
-    if (auto it = switches_before.find(j); it != switches_before.end()) {
-      for (const Switch& sw : it->second) {
-        const std::string& out = switch_output.at(sw);
-        *ordered.Add() = make_node("Where", names.make(out + "_Where"),
-                                   {condition.at(sw.group), sw.float_value, sw.quantized_value}, out);
-      }
+  // Row 0 of the switch input, one bool scalar per used group, and the Where nodes placed before
+  // the nodes that read them.
+  void add_plumbing(const std::string& switch_input) {
+    google::protobuf::RepeatedPtrField<onnx::NodeProto> ordered;
+    const std::string zero = names_.make("qac_switch_row_index");
+    *graph_.add_initializer() = int64_scalar(zero, 0);
+    const std::string row = names_.make("qac_switch_row");
+    *ordered.Add() = make_node(ops::kGather, names_.make("qac_switch_row_Gather"), {switch_input, zero}, row);
+    std::map<int, std::string> condition;
+    for (int group : used_groups_) {
+      const std::string base = "qac_group_" + std::to_string(group) + "_in_float";
+      const std::string index = names_.make(base + "_index");
+      *graph_.add_initializer() = int64_scalar(index, group);
+      condition[group] = names_.make(base);
+      *ordered.Add() = make_node(ops::kGather, names_.make(base + "_Gather"), {row, index}, condition[group]);
     }
-    *ordered.Add() = graph.node(j);
+    for (int j = 0; j < graph_.node_size(); ++j) {
+      if (auto it = switches_before_.find(j); it != switches_before_.end()) {
+        for (const Switch& sw : it->second) {
+          const std::string& out = switch_output_.at(sw);
+          *ordered.Add() = make_node(ops::kWhere, names_.make(out + "_Where"),
+                                     {condition.at(sw.group), sw.float_value, sw.quantized_value}, out);
+        }
+      }
+      *ordered.Add() = graph_.node(j);
+    }
+    graph_.mutable_node()->Swap(&ordered);
   }
-  graph.mutable_node()->Swap(&ordered);
-  result.model = std::move(model);
-  return result;
+
+  const onnx::GraphProto& float_graph_;
+  const std::vector<QuantizerGroup>& groups_;
+  onnx::ModelProto model_;
+  onnx::GraphProto& graph_;
+  NameGenerator names_;
+  const GroupAttribution attribution_;
+  std::map<std::string, int> quantized_index_;  // by outputs_key
+  std::map<std::string, const onnx::TensorProto*> float_initializers_;
+  std::set<std::string> quantized_initializers_;
+  std::vector<onnx::TensorProto> restored_;           // float initializers the quantized model dropped or rewrote
+  std::map<std::string, std::string> float_copy_of_;  // rewritten initializer -> its float copy
+  std::map<Switch, std::string> switch_output_;        // shared Where outputs
+  std::map<int, std::vector<Switch>> switches_before_;  // quantized node index -> new Wheres
+  std::set<int> used_groups_;
+};
+
+}  // namespace
+
+Result<SwitchableModel> emit_switchable(const CalibratedModel& cm, const std::vector<QuantizerGroup>& groups,
+                                        const QuantizationOptions& options) {
+  if (!cm.setup.units.empty()) {
+    // A tensor's quantizer there depends on two units (its producer and its readers), so an
+    // input cannot be switched by one group's flag.
+    return Status::Unsupported("the switchable model is built for NNCF's form only, not for ONNX Runtime node units");
+  }
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, emit(cm, {}, options, nullptr));
+  return SwitchableBuilder(cm, groups, std::move(model)).build();
 }
 
 }  // namespace qac

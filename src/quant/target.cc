@@ -83,16 +83,4 @@ ActivationTypes activation_types(Target resolved) {
   return onnx_runtime_x86 ? ActivationTypes::kUInt8Only : ActivationTypes::kInt8OrUInt8;
 }
 
-const char* target_name(Target target) {
-  switch (target) {
-    case Target::kHost: return "host";
-    case Target::kCpuAvx2: return "cpu-avx2";
-    case Target::kCpuVnni: return "cpu-vnni";
-    case Target::kCpuArm: return "cpu-arm";
-    case Target::kOpenVino: return "openvino";
-    case Target::kAny: return "any";
-  }
-  return "?";
-}
-
 }  // namespace qac

@@ -30,7 +30,6 @@ QdqForm qdq_form(Target resolved);
 // on x86 (it fuses int8 activations on ARM only). REQUIRES: `resolved` is not kHost.
 ActivationTypes activation_types(Target resolved);
 
-const char* target_name(Target target);
 
 // options.preset, with kTargetDefault resolved for options.target: kMixed for ONNX Runtime's
 // form, kPerformance for NNCF's.

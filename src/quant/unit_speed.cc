@@ -178,6 +178,38 @@ std::string microseconds(double us) {
   return buf;
 }
 
+// Median latency of each candidate model (1 thread, runs interleaved), from the timing cache
+// when it holds them.
+Result<std::vector<double>> whole_model_medians(const std::vector<std::string>& candidates,
+                                                const std::vector<std::string>& labels, const NamedTensors& sample,
+                                                const UnitTimingOptions& options) {
+  const std::string cache_key = options.cache ? options.cache->key(candidates) : "";
+  if (auto cached = options.cache ? options.cache->get(cache_key) : std::nullopt;
+      cached && cached->size() == candidates.size()) {
+    return *cached;
+  }
+  LatencyOptions lo;
+  lo.labels = labels;
+  lo.threads = 1;
+  lo.timed_runs = kWholeModelRounds;
+  lo.coverage = false;
+  QAC_ASSIGN_OR_RETURN(LatencyComparison c, compare_latency(candidates, sample, lo));
+  std::vector<double> medians;
+  for (const ModelLatency& m : c.models) medians.push_back(m.median_ms);
+  if (options.cache) options.cache->put(cache_key, medians);
+  return medians;
+}
+
+// Of every-unit / selected / no-unit medians: the fastest, or among the models within
+// kEqualSpeed of it, the one with the fewest units in int8 (at equal speed float is exact).
+size_t fastest_with_fewest_units(const std::vector<double>& medians) {
+  const double fastest = *std::min_element(medians.begin(), medians.end());
+  for (size_t k : {size_t{2}, size_t{1}, size_t{0}}) {  // fewest units first
+    if (medians[k] <= kEqualSpeed * fastest) return k;
+  }
+  return 0;
+}
+
 }  // namespace
 
 Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
@@ -221,37 +253,16 @@ Status keep_units_that_pay(const onnx::ModelProto& fp32, QuantizerSetup& setup,
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto all_model, emit_for_timing(fp32, setup, stats, options.activation_types));
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto selected_model,
                        emit_for_timing(fp32, selected, stats, options.activation_types));
-  LatencyOptions lo;
-  lo.labels = {"every unit in int8", "the units that pay in int8", "no unit in int8"};
-  lo.threads = 1;
-  lo.timed_runs = kWholeModelRounds;
-  lo.coverage = false;
+  const std::vector<std::string> labels = {"every unit in int8", "the units that pay in int8", "no unit in int8"};
   const std::vector<std::string> candidates = {all_model.SerializeAsString(), selected_model.SerializeAsString(),
                                                fp32.SerializeAsString()};
-  std::vector<double> medians;
-  const std::string cache_key = options.cache ? options.cache->key(candidates) : "";
-  if (auto cached = options.cache ? options.cache->get(cache_key) : std::nullopt; cached && cached->size() == 3) {
-    medians = *cached;
-  } else {
-    QAC_ASSIGN_OR_RETURN(LatencyComparison c, compare_latency(candidates, sample, lo));
-    for (const ModelLatency& m : c.models) medians.push_back(m.median_ms);
-    if (options.cache) options.cache->put(cache_key, medians);
-  }
-  // The fastest, or among the models within kEqualSpeed of it, the one with the fewest units in
-  // int8: at equal speed float is exact.
-  const double fastest = *std::min_element(medians.begin(), medians.end());
-  size_t winner = 0;
-  for (size_t k : {size_t{2}, size_t{1}, size_t{0}}) {  // fewest units first
-    if (medians[k] <= kEqualSpeed * fastest) {
-      winner = k;
-      break;
-    }
-  }
+  QAC_ASSIGN_OR_RETURN(const std::vector<double> medians, whole_model_medians(candidates, labels, sample, options));
+  const size_t winner = fastest_with_fewest_units(medians);
   char check[256];
   std::snprintf(check, sizeof check, "kernel timing, whole model (1 thread, batch 1): every unit in int8 %.3f ms, "
                 "the %zu that pay %.3f ms, none %.3f ms: %s",
                 medians[0], setup.units.size() - float_units.size(), medians[1], medians[2],
-                lo.labels[winner].c_str());
+                labels[winner].c_str());
   QAC_LOG(kInfo) << check;
   if (log) log->push_back(check);
   if (winner == 0) {

@@ -17,9 +17,10 @@ namespace {
 
 constexpr const char* kTimedOutputSuffix = "/timed";
 
-// Nodes that convert layouts at the borders of a one-unit model.
+// Nodes that convert layouts at the borders of a one-unit model (Reorder*: ONNX Runtime's NCHWc
+// layout conversions, which exist only in its optimized graph).
 bool is_layout_node(const std::string& op_type) {
-  return op_type == "Transpose" || op_type == "ReorderInput" || op_type == "ReorderOutput";
+  return op_type == ops::kTranspose || op_type == "ReorderInput" || op_type == "ReorderOutput";
 }
 
 bool starts_with(const std::string& s, const std::string& prefix) {

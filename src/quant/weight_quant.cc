@@ -107,7 +107,7 @@ Tensor dequantize_weight(const QuantizedWeight& qw) {
 }
 
 OverflowFix effective_overflow_fix(const QuantizationOptions& options) {
-  if (!options.overflow_fix_from_target) return options.overflow_fix;
+  if (options.overflow_fix != OverflowFix::kFromTarget) return options.overflow_fix;
   return int8_kernels_of(resolve_target(options.target)) == Target::kCpuAvx2 ? OverflowFix::kEnable
                                                                              : OverflowFix::kDisable;
 }

@@ -38,13 +38,13 @@ Result<QuantizedWeight> quantize_weight_per_channel(const Tensor& w, int axis, i
 // float32 tensor with w'_c,i = q_c,i * scale_c.
 Tensor dequantize_weight(const QuantizedWeight& qw);
 
-// The overflow fix to apply. With options.overflow_fix_from_target: the resolved target decides
+// The overflow fix to apply. With OverflowFix::kFromTarget the resolved target decides:
 //   cpu-avx2      -> kEnable (also openvino on a host without VNNI): EVERY weighted layer gets [-63, 63]. AVX2 int8 kernels
 //                    (vpmaddubsw) multiply u8 activations by s8 weights and add adjacent pairs
 //                    into a saturating int16: |a0*w0 + a1*w1| <= 2 * 255 * 127 = 64770 > 32767
 //                    would saturate; with |w| <= 63 the bound is 32130 and the result is exact.
 //   otherwise     -> kDisable: VNNI (vpdpbusd) accumulates u8 x s8 products in int32 directly.
-// Otherwise options.overflow_fix as given.
+// Any other options.overflow_fix applies as given.
 OverflowFix effective_overflow_fix(const QuantizationOptions& options);
 
 // qmax of a weighted layer under `fix`: kWeightQMaxOverflowFix when the fix covers the layer

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "qac/benchmark.h"
 #include "qac/status.h"
 #include "runtime/profile.h"
 
@@ -32,16 +33,6 @@ MacKernel mac_kernel(const std::string& op_type);
 // (SessionOptions::prepack_weights off). InvalidData naming the node when its shapes do not
 // fit its op type.
 Result<double> node_macs(const NodeRecord& node);
-
-struct Int8Coverage {
-  double int8_macs = 0;
-  double float_macs = 0;
-  double weight_only_macs = 0;
-
-  double total_macs() const { return int8_macs + float_macs + weight_only_macs; }
-  // int8_macs / total_macs(); NaN when the model has no convolution or matrix product.
-  double share() const;
-};
 
 // Sums node_macs() over `nodes` by kernel class.
 Result<Int8Coverage> int8_coverage(const std::vector<NodeRecord>& nodes);

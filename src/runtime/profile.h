@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "qac/benchmark.h"
 #include "qac/status.h"
 #include "qac/tensor.h"
 #include "runtime/session.h"
@@ -37,12 +38,6 @@ Result<std::vector<NodeRecord>> parse_profile_trace(const std::string& json_text
 // REQUIRES: runs >= 1.
 Result<std::vector<NodeRecord>> profile_nodes(const Session& session, const NamedTensors& feeds, int runs,
                                               const std::string& label);
-
-struct OpTypeTime {
-  std::string op_type;
-  double microseconds = 0;  // summed over the nodes of this type
-  int nodes = 0;
-};
 
 // Time per op type, largest first (ties by op type).
 std::vector<OpTypeTime> time_per_op_type(const std::vector<NodeRecord>& nodes);

@@ -7,14 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "qac/benchmark.h"
 #include "qac/status.h"
 #include "qac/tensor.h"
 #include "runtime/session.h"
 
 namespace qac {
-
-// Input name -> shape chosen by the user (e.g. from --shape x=1x3x320x320).
-using InputShapes = std::map<std::string, std::vector<int64_t>>;
 
 // The shape to feed each of `inputs`: `shapes[name]` when given, else the model's shape with a
 // symbolic first dimension set to `batch`. InvalidArgument naming the input and `model_label`

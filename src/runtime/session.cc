@@ -73,6 +73,48 @@ Result<ValueSpec> describe(const std::string& name, const Ort::TypeInfo& info) {
   return spec;
 }
 
+// The tensor fed for input `spec`, checked against its element type and shape (-1: any size).
+Result<const Tensor*> checked_feed(const ValueSpec& spec, const NamedTensors& feeds, const std::string& label) {
+  auto it = feeds.find(spec.name);
+  if (it == feeds.end()) {
+    return Status::InvalidData(label + " needs input '" + spec.name + "' which the data lacks");
+  }
+  const Tensor& t = it->second;
+  if (t.dtype != spec.dtype) {
+    return Status::InvalidData("input '" + spec.name + "' of " + label + " expects " + dtype_name(spec.dtype) +
+                               " but the data holds " + dtype_name(t.dtype));
+  }
+  bool shape_ok = t.shape.size() == spec.shape.size();
+  for (size_t d = 0; shape_ok && d < t.shape.size(); ++d) {
+    shape_ok = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
+  }
+  if (!shape_ok) {
+    return Status::InvalidData("input '" + spec.name + "' of " + label + " expects shape " +
+                               shape_to_string(spec.shape) + " but the data has " + shape_to_string(t.shape));
+  }
+  return &t;
+}
+
+// Copies into `tensors` every output ONNX Runtime did not write in place (bound[i] false, or
+// bound to a buffer it replaced). `tensors` keeps its buffers' capacity where it suffices.
+Status collect_outputs(std::vector<Ort::Value>& outs, const std::vector<bool>& bound,
+                       const std::vector<std::string>& names, std::vector<Tensor>& tensors) {
+  tensors.resize(outs.size());
+  for (size_t i = 0; i < outs.size(); ++i) {
+    if (!outs[i].IsTensor()) return Status::Unsupported("output '" + names[i] + "' is not a tensor");
+    Tensor& t = tensors[i];
+    const void* written = outs[i].GetTensorRawData();
+    if (bound[i] && written == static_cast<const void*>(t.bytes.data())) continue;  // in place
+    auto info = outs[i].GetTensorTypeAndShapeInfo();
+    QAC_ASSIGN_OR_RETURN(t.dtype, from_ort(info.GetElementType(), "output '" + names[i] + "'"));
+    t.shape = info.GetShape();
+    const size_t nbytes = info.GetElementCount() * dtype_size(t.dtype);
+    const uint8_t* src = static_cast<const uint8_t*>(written);
+    t.bytes.assign(src, src + nbytes);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 struct Session::Impl {
@@ -156,24 +198,8 @@ Status Session::run_into_impl(const NamedTensors& feeds, const std::vector<std::
   std::vector<std::vector<int64_t>> feed_shapes;
   values.reserve(inputs_.size());
   for (const ValueSpec& spec : inputs_) {
-    auto it = feeds.find(spec.name);
-    if (it == feeds.end()) {
-      return Status::InvalidData(label_ + " needs input '" + spec.name + "' which the data lacks");
-    }
-    const Tensor& t = it->second;
-    if (t.dtype != spec.dtype) {
-      return Status::InvalidData("input '" + spec.name + "' of " + label_ + " expects " +
-                                 dtype_name(spec.dtype) + " but the data holds " + dtype_name(t.dtype));
-    }
-    bool shape_ok = t.shape.size() == spec.shape.size();
-    for (size_t d = 0; shape_ok && d < t.shape.size(); ++d) {
-      shape_ok = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
-    }
-    if (!shape_ok) {
-      return Status::InvalidData("input '" + spec.name + "' of " + label_ + " expects shape " +
-                                 shape_to_string(spec.shape) + " but the data has " +
-                                 shape_to_string(t.shape));
-    }
+    QAC_ASSIGN_OR_RETURN(const Tensor* feed, checked_feed(spec, feeds, label_));
+    const Tensor& t = *feed;
     values.push_back(Ort::Value::CreateTensor(mem, const_cast<uint8_t*>(t.bytes.data()), t.bytes.size(),
                                               t.shape.data(), t.shape.size(), to_ort(t.dtype)));
     in_names.push_back(spec.name.c_str());
@@ -227,19 +253,7 @@ Status Session::run_into_impl(const NamedTensors& feeds, const std::vector<std::
   }
   outputs.feed_shapes.clear();
   if (error) return Status::RuntimeError("running " + label_ + ": " + *error);
-  tensors.resize(outs.size());
-  for (size_t i = 0; i < outs.size(); ++i) {
-    if (!outs[i].IsTensor()) return Status::Unsupported("output '" + names[i] + "' is not a tensor");
-    Tensor& t = tensors[i];
-    const void* written = outs[i].GetTensorRawData();
-    if (bound[i] && written == static_cast<const void*>(t.bytes.data())) continue;  // in place
-    auto info = outs[i].GetTensorTypeAndShapeInfo();
-    QAC_ASSIGN_OR_RETURN(t.dtype, from_ort(info.GetElementType(), "output '" + names[i] + "'"));
-    t.shape = info.GetShape();
-    const size_t nbytes = info.GetElementCount() * dtype_size(t.dtype);
-    const uint8_t* src = static_cast<const uint8_t*>(written);
-    t.bytes.assign(src, src + nbytes);  // keeps the vector's capacity when it suffices
-  }
+  QAC_RETURN_IF_ERROR(collect_outputs(outs, bound, names, tensors));
   outputs.feed_shapes = std::move(feed_shapes);
   return Status::Ok();
 }

@@ -34,12 +34,6 @@ struct SessionOptions {
 // The version of the ONNX Runtime library loaded at run time (e.g. "1.29.0").
 std::string onnxruntime_version();
 
-struct ValueSpec {
-  std::string name;
-  DType dtype = DType::kFloat32;
-  std::vector<int64_t> shape;  // -1 for symbolic dimensions
-};
-
 // Outputs kept from one run to the next (Session::run_into).
 struct RunOutputs {
   std::vector<Tensor> tensors;                    // in fetch order

@@ -17,9 +17,8 @@ TEST(ReportJsonTest, QuantizationReportRecordsVersionAndOptions) {
   r.options.preset = Preset::kMixed;
   r.options.activation_estimator = RangeEstimator::kKl;
   r.options.target = Target::kOpenVino;
-  r.options.overflow_fix_from_target = false;
   r.options.overflow_fix = OverflowFix::kEnable;
-  r.options.bias_correction = false;
+  r.options.bias_correction = BiasCorrection::kNone;
   r.options.ignored_scope.types = {"Softmax"};
   r.options.subset_size = 77;
   const json j = json::parse(r.to_json());

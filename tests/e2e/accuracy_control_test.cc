@@ -26,10 +26,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "accuracy/search_types.h"
+#include "search/search_types.h"
 #include "onnx/model_io.h"
 #include "qac/dataset.h"
 #include "runtime/session.h"
+#include "support/scratch_dir.h"
 
 namespace qac {
 namespace {
@@ -65,25 +66,7 @@ constexpr int kFashionMnistClasses = 10;
     }                                                                                        \
   } while (0)
 
-// A fresh folder under the temp folder, removed with its content.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "qac_accuracy_control_XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using ::qac::testing::ScratchDir;
 
 std::string read_text(const fs::path& path) {
   std::ifstream f(path, std::ios::binary);

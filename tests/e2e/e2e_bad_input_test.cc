@@ -11,7 +11,7 @@ namespace qac::e2e {
 namespace {
 
 // A quantize run expected to fail: inputs live in `inputs`, the output goes to `outputs`.
-class E2eBadInput : public testing::Test {
+class E2eBadInput : public ::testing::Test {
  protected:
   // Runs `qac quantize MODEL --calibration DATA -o <outputs>/int8.onnx <extra...>`.
   CliResult quantize(const fs::path& model, const fs::path& data, std::vector<std::string> extra = {}) {

@@ -1,6 +1,6 @@
 // The model qac emits for an AVX2 target computes the same thing in ONNX Runtime's int8 kernels
 // (all optimizations: QDQ groups fused into QLinearConv/MatMulInteger...) as in the float QDQ
-// reference (optimizations disabled: every Q/DQ executed as written). See DESIGN.md §4: AVX2
+// reference (optimizations disabled: every Q/DQ executed as written). See docs/design.md §3: AVX2
 // u8 x s8 kernels add pairs of products into saturating int16, so weights must stay in
 // [-63, 63] ("overflow fix"); VNNI targets keep the full [-127, 127].
 //

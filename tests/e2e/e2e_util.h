@@ -22,6 +22,7 @@
 #include "qac/status.h"
 #include "qac/tensor.h"
 #include "runtime/session.h"
+#include "support/scratch_dir.h"
 
 namespace qac::e2e {
 
@@ -58,32 +59,7 @@ inline constexpr int kFastSubsetSize = 32;
     }                                                                                        \
   } while (0)
 
-// A fresh, empty folder under the system temp folder, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const auto* info = testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "qac_e2e_";
-    if (info) name += std::string(info->test_suite_name()) + "_" + info->name() + "_";
-    static int created = 0;  // tests are single-threaded
-    name += std::to_string(::getpid()) + "_" + std::to_string(created++);
-    path_ = fs::temp_directory_path() / name;
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using ::qac::testing::ScratchDir;
 
 // Names of the entries of `dir` (empty when it does not exist).
 inline std::vector<std::string> list_dir(const fs::path& dir) {

@@ -56,7 +56,7 @@ TEST(NodeOrder, ASortedGraphIsLeftAsItIsAndACycleIsNamed) {
   // relu reads conv2's output and conv2 reads relu's: a cycle.
   onnx::ModelProto cyclic = reversed_chain();
   for (auto& n : *cyclic.mutable_graph()->mutable_node()) {
-    if (n.name() == "relu") n.set_input(0, "y");
+    if (n.name() == "relu") *n.mutable_input(0) = std::string(1, 'y');
   }
   auto order = topological_node_order(cyclic.graph());
   ASSERT_FALSE(order.ok());

@@ -61,10 +61,8 @@ double mean_abs_gap(const std::vector<double>& a, const std::vector<double>& b) 
 onnx::ModelProto quantized(const MemoryDataset& data, const std::string& mode) {
   QuantizationOptions o;
   o.target = Target::kOpenVino;  // conv2 writes the graph output: no ONNX Runtime unit, no correction
-  o.overflow_fix_from_target = false;
   o.overflow_fix = OverflowFix::kEnable;
-  o.bias_correction = mode != "none";
-  o.fast_bias_correction = mode == "fast";
+  o.bias_correction = mode == "none" ? BiasCorrection::kNone : mode == "fast" ? BiasCorrection::kFast : BiasCorrection::kFull;
   auto cm = prepare(two_conv_model(), o, nullptr);
   EXPECT_TRUE(cm.ok()) << cm.status().to_string();
   EXPECT_TRUE(calibrate(*cm, data, o, nullptr).ok());

@@ -1,4 +1,4 @@
-// Quantizer groups (DESIGN.md §5) on a residual block, a Concat and an attention block.
+// Quantizer groups (docs/design.md §6) on a residual block, a Concat and an attention block.
 #include "quant/groups.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Placement rules of DESIGN.md §4 on small hand-built models.
+// Placement rules of docs/design.md §4 on small hand-built models.
 #include "quant/placement.h"
 
 #include <gtest/gtest.h>

@@ -502,7 +502,7 @@ TEST(SmoothQuant, OffUnlessTransformerAndNonNegativeAlpha) {
   const onnx::ModelProto original = model;
   MemoryDataset data({{"x", outlier_tensor({kSamples, kTokens, kChannels}, 61)}});
   QuantizationOptions options = transformer_options();
-  options.smooth_quant_alpha = -1;
+  options.smooth_quant_alpha = std::nullopt;
   auto n = smooth_quant(model, place(model), data, options, nullptr);
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(*n, 0);

@@ -74,14 +74,12 @@ TEST(WeightQuantTest, BadWeightsNameTheTensor) {
 
 TEST(WeightQuantTest, OverflowFixFromTarget) {
   QuantizationOptions o;
-  o.overflow_fix_from_target = true;
   o.target = Target::kCpuAvx2;
   EXPECT_EQ(effective_overflow_fix(o), OverflowFix::kEnable);
   o.target = Target::kCpuVnni;
   EXPECT_EQ(effective_overflow_fix(o), OverflowFix::kDisable);
   o.target = Target::kAny;
   EXPECT_EQ(effective_overflow_fix(o), OverflowFix::kDisable);
-  o.overflow_fix_from_target = false;
   o.overflow_fix = OverflowFix::kFirstLayer;
   EXPECT_EQ(effective_overflow_fix(o), OverflowFix::kFirstLayer);
 }

@@ -77,7 +77,7 @@ TEST(LatencyTest, RejectsBadOptions) {
   no_runs.timed_runs = 0;
   LatencyOptions negative_warmup = quick_options();
   negative_warmup.warmup_runs = -1;
-  EXPECT_EQ(compare_latency({}, conv_feeds(), LatencyOptions()).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(compare_latency(std::vector<std::string>{}, conv_feeds(), LatencyOptions()).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(compare_latency({model, model}, conv_feeds(), too_few_labels).status().code(),
             StatusCode::kInvalidArgument);
   EXPECT_EQ(compare_latency({model, model}, conv_feeds(), no_runs).status().code(), StatusCode::kInvalidArgument);

@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "accuracy/config_oracle.h"
+#include "search/config_oracle.h"
 
 namespace qac::testing {
 

@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <charconv>
 
-#include "accuracy/dataset_check.h"
-#include "api/calibration_check.h"
-#include "api/model_impl.h"
 #include "qac/dataset.h"
 
 namespace qac::cli {
@@ -94,7 +91,7 @@ Result<std::vector<ValueSpec>> shared_inputs(const std::vector<BenchModel>& mode
   std::vector<ValueSpec> shared;
   for (size_t m = 0; m < models.size(); ++m) {
     const std::string& label = models[m].path;
-    Result<std::vector<ValueSpec>> specs = model_input_specs(models[m].model.impl().proto);
+    Result<std::vector<ValueSpec>> specs = models[m].model.inputs();
     if (!specs.ok()) return specs.status().with_context(label);
     for (const ValueSpec& spec : *specs) {
       if (!spec.shape.empty() && spec.shape[0] >= 0 && spec.shape[0] != batch && !shapes.count(spec.name)) {

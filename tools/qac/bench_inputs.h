@@ -7,11 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "qac/benchmark.h"
 #include "qac/model.h"
 #include "qac/status.h"
 #include "qac/tensor.h"
-#include "runtime/random_feeds.h"
-#include "runtime/session.h"
 
 namespace qac::cli {
 

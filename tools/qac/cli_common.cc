@@ -5,11 +5,10 @@
 #include <initializer_list>
 #include <map>
 
-#include "accuracy/metric_command.h"
-#include "api/option_names.h"
+#include "qac/metric.h"
+#include "qac/option_names.h"
 #include "core/log.h"
 #include "core/progress.h"
-#include "quant/target.h"
 #include "validators.h"
 
 namespace qac::cli {
@@ -20,7 +19,7 @@ E lookup(const std::map<std::string, E>& table, const std::string& key) {
   return table.at(key);  // validated by CLI::IsMember before use
 }
 
-// Option values by the names reports use too (api/option_names.h).
+// Option values by the names reports use too (qac/option_names.h).
 template <typename E>
 std::map<std::string, E> by_name(std::initializer_list<E> values, const char* (*name)(E)) {
   std::map<std::string, E> table;
@@ -36,7 +35,10 @@ const std::map<std::string, RangeEstimator> kEstimators =
              RangeEstimator::kKl},
             estimator_name);
 const std::map<std::string, OverflowFix> kOverflowFixes =
-    by_name({OverflowFix::kDisable, OverflowFix::kFirstLayer, OverflowFix::kEnable}, overflow_fix_name);
+    by_name({OverflowFix::kFromTarget, OverflowFix::kDisable, OverflowFix::kFirstLayer, OverflowFix::kEnable},
+            overflow_fix_name);
+const std::map<std::string, BiasCorrection> kBiasCorrections =
+    by_name({BiasCorrection::kFast, BiasCorrection::kFull, BiasCorrection::kNone}, bias_correction_name);
 const std::map<std::string, Target> kTargets = by_name(
     {Target::kHost, Target::kCpuAvx2, Target::kCpuVnni, Target::kCpuArm, Target::kOpenVino, Target::kAny}, target_name);
 
@@ -67,13 +69,14 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
   app.add_option("--quantile", f.quantile, "Tail mass clipped by --estimator quantile")
       ->check(CLI::Range(0.0, 0.5))->capture_default_str();
   app.add_option("--bias-correction", f.bias_correction, "fast, full or none")
-      ->check(CLI::IsMember({"fast", "full", "none"}))->capture_default_str();
-  app.add_option("--smooth-quant-alpha", f.smooth_quant_alpha,
-                 "SmoothQuant migration strength for transformer MatMuls; negative disables")
-      ->capture_default_str();
+      ->check(CLI::IsMember(keys(kBiasCorrections)))->capture_default_str();
+  auto* alpha = app.add_option("--smooth-quant-alpha", f.smooth_quant_alpha,
+                               "SmoothQuant migration strength for transformer MatMuls, in [0, 1]")
+                    ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  app.add_flag("--no-smooth-quant", f.no_smooth_quant, "No SmoothQuant (model type transformer)")->excludes(alpha);
   app.add_option("--overflow-fix", f.overflow_fix,
                  "Weights in [-63,63] to avoid int16 saturation: auto (from --target), disable, first_layer, enable")
-      ->check(CLI::IsMember({"auto", "disable", "first_layer", "enable"}))->capture_default_str();
+      ->check(CLI::IsMember(keys(kOverflowFixes)))->capture_default_str();
   app.add_option("--target", f.target, "Where the int8 model will run, which decides the QDQ form: host (ONNX Runtime on this CPU), "
                  "cpu-avx2, cpu-vnni, cpu-arm (ONNX Runtime node units, uint8 activations on x86), openvino "
                  "(NNCF's placement), any (NNCF's placement, full weight range)")
@@ -105,11 +108,9 @@ QuantizationOptions to_options(const QuantizeFlags& f) {
   o.subset_size = f.subset_size;
   o.activation_estimator = lookup(kEstimators, f.estimator);
   o.quantile = f.quantile;
-  o.bias_correction = f.bias_correction != "none";
-  o.fast_bias_correction = f.bias_correction == "fast";
-  o.smooth_quant_alpha = f.smooth_quant_alpha;
-  o.overflow_fix_from_target = f.overflow_fix == "auto";
-  if (!o.overflow_fix_from_target) o.overflow_fix = lookup(kOverflowFixes, f.overflow_fix);
+  o.bias_correction = lookup(kBiasCorrections, f.bias_correction);
+  o.smooth_quant_alpha = f.no_smooth_quant ? std::nullopt : std::optional<double>(f.smooth_quant_alpha);
+  o.overflow_fix = lookup(kOverflowFixes, f.overflow_fix);
   o.target = lookup(kTargets, f.target);
   o.ignored_scope.names = f.ignore_names;
   o.ignored_scope.types = f.ignore_types;

@@ -37,6 +37,7 @@ struct QuantizeFlags {
   size_t subset_size = 300;
   double quantile = 1e-4;
   double smooth_quant_alpha = 0.95;
+  bool no_smooth_quant = false;
   bool float_weights = false;
   bool no_latency = false;
   bool no_kernel_timing = false;

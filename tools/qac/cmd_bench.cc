@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "core/atomic_file.h"
 #include "output_paths.h"
-#include "runtime/latency.h"
+#include "qac/benchmark.h"
 #include "validators.h"
 
 namespace qac::cli {
@@ -137,7 +137,7 @@ Result<NamedTensors> bench_feeds(const BenchArgs& a, const std::vector<BenchMode
   const int64_t batch = static_cast<int64_t>(a.batch);
   QAC_ASSIGN_OR_RETURN(const std::vector<ValueSpec> inputs, shared_inputs(models, shapes, batch));
   if (!a.data.empty()) return dataset_feeds(a.data, inputs, a.batch, models[0].path);
-  Result<NamedTensors> feeds = random_feeds(inputs, shapes, batch, models[0].path);
+  Result<NamedTensors> feeds = random_inputs(inputs, shapes, batch, models[0].path);
   if (!feeds.ok() && a.shapes.empty()) {  // then the error is a shape the user has to give
     return Status(feeds.status().code(), feeds.status().message() + " (--shape NAME=DIMS, e.g. x=1x3x320x320)");
   }
@@ -158,17 +158,17 @@ int run(const BenchArgs& a) {
   auto feeds = bench_feeds(a, models);
   if (!feeds.ok()) return fail(feeds.status());
   LatencyOptions options;
-  std::vector<std::string> bytes;
-  for (const BenchModel& m : models) {
+  std::vector<Model> to_time;
+  for (BenchModel& m : models) {
     options.labels.push_back(m.path);
-    bytes.push_back(m.model.serialize());
+    to_time.push_back(std::move(m.model));
   }
-  models.clear();  // compare_latency needs only the serialized bytes
+  models.clear();
   options.threads = a.threads;
   options.warmup_runs = a.warmup;
   options.timed_runs = a.runs;
   options.profiled_runs = a.profile ? kProfiledRuns : 0;
-  auto comparison = compare_latency(bytes, *feeds, options);
+  auto comparison = compare_latency(to_time, *feeds, options);
   if (!comparison.ok()) return fail(comparison.status());
   if (!a.json.empty()) {
     if (Status s = write_file_atomically(a.json, to_json(*comparison, a, *feeds).dump(2) + "\n"); !s.ok()) return fail(s);

@@ -1,18 +1,15 @@
 // qac eval MODEL --data DATA --metric M [--reference FP32] [--dictionary FILE]
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
-#include "accuracy/dataset_check.h"
-#include "accuracy/evaluator.h"
 #include "cli_common.h"
-#include "core/log.h"
-#include "runtime/batching.h"
 #include "commands.h"
+#include "qac/evaluate.h"
 #include "qac/metric.h"
 #include "qac/model.h"
-#include "runtime/session.h"
 #include "validators.h"
 
 namespace qac::cli {
@@ -27,14 +24,6 @@ struct EvalArgs {
   LogFlags log;
 };
 
-Result<std::unique_ptr<Session>> open_session(const std::string& path, const EvalArgs& a) {
-  QAC_ASSIGN_OR_RETURN(Model m, Model::load(path));
-  SessionOptions so;
-  so.optimization = a.optimization == "all" ? OptimizationLevel::kAll : OptimizationLevel::kDisabled;
-  so.intra_op_threads = a.threads;
-  return Session::create(m.serialize(), so, path);
-}
-
 int run(const EvalArgs& a) {
   apply_log_flags(a.log);
   MetricSpec spec;
@@ -43,33 +32,28 @@ int run(const EvalArgs& a) {
   spec.output_index = output_index_of(a.output);
   auto metric = make_metric(spec);
   if (!metric.ok()) return fail(metric.status());
-  auto session = open_session(a.model, a);
-  if (!session.ok()) return fail(session.status());
-  std::unique_ptr<Session> reference;
+  auto model = Model::load(a.model);
+  if (!model.ok()) return fail(model.status());
+  std::optional<Model> reference;
   if (!a.reference.empty()) {
-    auto r = open_session(a.reference, a);
+    auto r = Model::load(a.reference);
     if (!r.ok()) return fail(r.status());
     reference = std::move(r).value();
   }
+  auto inputs = model->inputs();
+  if (!inputs.ok()) return fail(inputs.status());
   std::vector<std::string> input_names;
-  for (const auto& i : (*session)->inputs()) input_names.push_back(i.name);
+  for (const ValueSpec& i : *inputs) input_names.push_back(i.name);
   auto data = open_dataset(a.data, input_names);
   if (!data.ok()) return fail(data.status());
-  if (Status s = check_dataset_matches(**data, (*session)->inputs(), a.model); !s.ok()) return fail(s);
-  EvaluationOptions eo;
+  EvaluateOptions eo;
   eo.limit = a.limit;
   eo.batch_size = a.batch_size;
-  if (eo.batch_size == 0) {
-    auto coupling = batch_coupling(**session, **data, a.limit ? std::min(a.limit, (*data)->size()) : (*data)->size());
-    if (!coupling.ok()) return fail(coupling.status());
-    if (!coupling->empty()) {
-      QAC_LOG(kWarning) << "model " << a.model << " couples the samples of a batch (" << *coupling
-                        << "): its samples are run one at a time";
-      eo.batch_size = 1;
-    }
-  }
-  auto value = evaluate(**session, reference.get(), **data, **metric, eo);
-  if (!value.ok()) return fail(value.status());
+  eo.optimizations = a.optimization == "all";
+  eo.threads = a.threads;
+  auto evaluated = evaluate_model(*model, reference ? &*reference : nullptr, **data, **metric, eo);
+  if (!evaluated.ok()) return fail(evaluated.status());
+  const MetricValue* value = &evaluated->metric;
   const size_t n = value->per_sample.size();
   if (a.json) {
     nlohmann::json j = {{"model", a.model}, {"data", a.data}, {"metric", a.metric},

@@ -3,9 +3,6 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "api/calibration_check.h"
-#include "accuracy/metric_command.h"
-#include "api/model_impl.h"
 #include "cli_common.h"
 #include "commands.h"
 #include "output_files.h"
@@ -80,14 +77,6 @@ std::vector<OutputPath> outputs(const QuantizeArgs& a) {
 int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Dataset& calibration) {
   auto validation = open_dataset(a.validation);
   if (!validation.ok()) return fail(validation.status());
-  // quantize() checks its calibration data itself; this path checks both data sets here.
-  const onnx::ModelProto& proto = model.impl().proto;
-  if (Status s = check_calibration_data(proto, model.label(), calibration, a.flags.subset_size); !s.ok()) {
-    return fail(s.with_context(a.model));
-  }
-  if (Status s = check_validation_data(proto, model.label(), **validation); !s.ok()) {
-    return fail(s.with_context(a.model));
-  }
   MetricFactory factory = metric_factory(a.metric, a.dictionary, output_index_of(a.metric_output), a.metric_command, a.metric_timeout);
   if (auto probe = factory(); !probe.ok()) return fail(probe.status());
   AccuracyControlReport report;

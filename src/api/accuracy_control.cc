@@ -1,0 +1,255 @@
+// quantize_with_accuracy_control(): basic flow, optional hyperparameter tuning, search over
+// quantizer groups, confirmation of the chosen model on a fresh ONNX Runtime session.
+#include "qac/accuracy_control.h"
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+
+#include "search/bootstrap.h"
+#include "search/drop.h"
+#include "evaluation/model_oracle.h"
+#include "search/search_nncf.h"
+#include "search/search_qac.h"
+#include "evaluation/tune_hyperparams.h"
+#include "api/calibration_check.h"
+#include "api/model_impl.h"
+#include "core/log.h"
+#include "onnx/model_io.h"
+#include "quant/groups.h"
+#include "quant/pipeline.h"
+#include "runtime/batching.h"
+#include "runtime/latency.h"
+
+namespace qac {
+namespace {
+
+class PhaseTimer {
+ public:
+  explicit PhaseTimer(std::vector<std::pair<std::string, double>>& out) : out_(out) {}
+  void lap(const std::string& phase) {
+    const auto now = std::chrono::steady_clock::now();
+    out_.emplace_back(phase, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  std::vector<std::pair<std::string, double>>& out_;
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::string describe_step(const SearchStep& s) {
+  std::ostringstream line;
+  line << s.phase << ": " << s.reverted.size() << " groups in float [";
+  for (size_t i = 0; i < s.reverted.size(); ++i) line << (i ? "," : "") << s.reverted[i];
+  line << "] metric " << s.metric;
+  if (s.drop == s.drop) line << " drop " << s.drop;
+  line << " on " << s.sample_count << (s.full_set ? " (full set)" : " samples");
+  if (s.approximate) line << " of the switchable model";
+  if (s.samples == 0 && s.phase != kPhaseStepBack) line << ", reused";
+  return line.str();
+}
+
+SearchOptions search_options(const AccuracyControlOptions& o) {
+  SearchOptions s;
+  s.max_drop = o.max_drop;
+  s.drop_type = o.drop_type;
+  s.ranking_subset_size = o.ranking_subset_size;
+  s.max_num_iterations = o.max_num_iterations;
+  return s;
+}
+
+Status save_intermediate(const CalibratedModel& cm, const AccuracyControlOptions& options, const std::string& label) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.intermediate_dir, ec);
+  if (ec) return Status::IoError("cannot create " + options.intermediate_dir + ": " + ec.message());
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto full, emit(cm, {}, options, nullptr));
+  const std::string stem = std::filesystem::path(label).stem().string();
+  return save_model(full, std::filesystem::path(options.intermediate_dir) / (stem + ".fully_quantized.onnx"));
+}
+
+// What returning `group` to float costs, from kernel timing; empty when its units were not timed.
+std::optional<double> group_float_cost(const CalibratedModel& cm, const QuantizerGroup& group) {
+  if (group.unit_ids.empty()) return std::nullopt;
+  double us = 0;
+  for (const std::string& unit : group.unit_ids) {
+    auto it = cm.unit_float_cost_us.find(unit);
+    if (it == cm.unit_float_cost_us.end()) return std::nullopt;
+    us += it->second;
+  }
+  return us;
+}
+
+constexpr int kLatencyRounds = 15;
+
+// FP32, plain INT8 and the returned model on the first validation sample, runs interleaved.
+Status measure_latency(const onnx::ModelProto& fp32, const onnx::ModelProto& plain, const onnx::ModelProto& final_model,
+                       const Dataset& validation, AccuracyControlReport& rep) {
+  QAC_ASSIGN_OR_RETURN(NamedTensors feeds, validation.read(0, 1));
+  LatencyOptions lo;
+  lo.labels = {"FP32 model", "plain INT8 model", "returned model"};
+  lo.threads = 1;
+  lo.timed_runs = kLatencyRounds;
+  lo.coverage = false;
+  QAC_ASSIGN_OR_RETURN(LatencyComparison c,
+                       compare_latency({serialize(fp32), serialize(plain), serialize(final_model)}, feeds, lo));
+  rep.latency.measured = true;
+  rep.latency.fp32_ms = c.models[0].median_ms;
+  rep.latency.int8_ms = c.models[1].median_ms;
+  rep.latency.final_ms = c.models[2].median_ms;
+  if (rep.latency.final_ms >= rep.latency.fp32_ms) {
+    QAC_LOG(kWarning) << "the returned model is NOT faster than FP32 here: " << rep.latency.final_ms << " ms vs "
+                      << rep.latency.fp32_ms << " ms (1 thread, batch 1)";
+  }
+  return Status::Ok();
+}
+
+// Checks what the search needs before any work: data present and matching the model, search
+// options valid, a metric to build. Fixes options.batch_size (one sample per run for a model that
+// couples the samples of a batch) and fills the report's header fields.
+Status check_and_settle(const Model& model, const Dataset& calibration, const Dataset& validation,
+                        const MetricFactory& validate, AccuracyControlOptions& options, AccuracyControlReport& rep) {
+  if (!validate) return Status::InvalidArgument("accuracy control needs a validation metric");
+  if (validation.size() == 0) {
+    return Status::InvalidData("validation dataset " + validation.description() + " holds no samples");
+  }
+  if (calibration.size() == 0) {
+    return Status::InvalidData("calibration dataset " + calibration.description() + " holds no samples");
+  }
+  QAC_RETURN_IF_ERROR(check_calibration_data(model_proto(model), model.label(), calibration, options.subset_size));
+  QAC_RETURN_IF_ERROR(check_validation_data(model_proto(model), model.label(), validation));
+  warn_if_subset_exceeds_data(calibration, options.subset_size);
+  std::string coupling;
+  QAC_ASSIGN_OR_RETURN(options.batch_size, batch_size_for(model.serialize(), model.label(), validation,
+                                                          options.batch_size, &coupling));
+  if (!coupling.empty()) {
+    QAC_LOG(kWarning) << coupling;
+    rep.steps.push_back(coupling);
+  }
+  QAC_RETURN_IF_ERROR(validate_search_options(search_options(options)));
+  {
+    QAC_ASSIGN_OR_RETURN(auto probe, validate());
+    rep.metric_name = probe->name();
+  }
+  rep.strategy = options.strategy == SearchStrategy::kNncf ? "nncf" : "qac";
+  rep.drop_type = drop_type_name(options.drop_type);
+  rep.max_drop = options.max_drop;
+  return Status::Ok();
+}
+
+// The search's outcome in the report: metrics, cost, decision log and the reverted groups.
+void record_search(const SearchResult& result, const std::vector<QuantizerGroup>& groups, const CalibratedModel& cm,
+                   double full_pass_equivalents, AccuracyControlReport& rep) {
+  rep.fp32_metric = result.fp32_metric;
+  rep.int8_metric = result.int8_metric;
+  rep.evaluations = result.evaluations;
+  rep.full_pass_equivalents = full_pass_equivalents;
+  for (const auto& s : result.steps) rep.steps.push_back(describe_step(s));
+  for (int g : result.reverted) {
+    RevertedGroup r;
+    r.id = g;
+    r.nodes = groups[static_cast<size_t>(g)].node_names;
+    r.op_types = groups[static_cast<size_t>(g)].op_types;
+    if (auto it = result.group_scores.find(g); it != result.group_scores.end()) r.score = it->second;
+    r.float_cost_us = group_float_cost(cm, groups[static_cast<size_t>(g)]);
+    rep.reverted.push_back(std::move(r));
+    QAC_LOG(kInfo) << "reverted group " << g << " to float: " << rep.reverted.back().nodes.size() << " nodes";
+  }
+}
+
+// The returned model as it will be saved, and its drop against FP32 with a bootstrap interval.
+// Its full-set score comes from a session built on these same serialized bytes: the search's
+// measurement when it made one, else a fresh run.
+Result<onnx::ModelProto> confirm_final(ModelOracle& oracle, const std::vector<int>& reverted, const std::string& label,
+                                       const AccuracyControlOptions& options, AccuracyControlReport& rep) {
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model, oracle.model_for(reverted));
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto reparsed, parse_model(serialize(final_model), label));
+  Evaluation final_eval;
+  if (const Evaluation* measured = oracle.full_set_result(reverted)) {
+    final_eval = *measured;
+  } else {
+    QAC_ASSIGN_OR_RETURN(final_eval, oracle.evaluate_model(reparsed, {}, "final model"));
+  }
+  QAC_ASSIGN_OR_RETURN(Evaluation fp32_eval, oracle.evaluate_fp32({}));
+  rep.fp32_metric = fp32_eval.metric;
+  rep.final_metric = final_eval.metric;
+  QAC_ASSIGN_OR_RETURN(rep.int8_drop, accuracy_drop(rep.fp32_metric, rep.int8_metric, options.drop_type));
+  QAC_ASSIGN_OR_RETURN(rep.final_drop, accuracy_drop(rep.fp32_metric, rep.final_metric, options.drop_type));
+  rep.budget_met = within_budget(rep.final_drop, options.max_drop);
+  if (!fp32_eval.per_sample.empty() && fp32_eval.per_sample.size() == final_eval.per_sample.size()) {
+    auto ci = bootstrap_drop_interval(fp32_eval.per_sample, final_eval.per_sample, options.drop_type);
+    if (ci.ok()) {
+      rep.has_interval = true;
+      rep.drop_low = ci->low;
+      rep.drop_high = ci->high;
+    }
+  }
+  return reparsed;
+}
+
+}  // namespace
+
+Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
+                                             const Dataset& validation, const MetricFactory& validate,
+                                             const AccuracyControlOptions& requested,
+                                             AccuracyControlReport* report) {
+  AccuracyControlReport local;
+  AccuracyControlReport& rep = report ? *report : local;
+  rep = AccuracyControlReport{};
+  rep.options = requested;
+  rep.quantization.options = requested;
+  AccuracyControlOptions options = requested;
+  const auto start = std::chrono::steady_clock::now();
+  PhaseTimer timer(rep.seconds_per_phase);
+  QAC_RETURN_IF_ERROR(check_and_settle(model, calibration, validation, validate, options, rep));
+
+  QAC_ASSIGN_OR_RETURN(CalibratedModel cm, prepare(model_proto(model), options, &rep.quantization));
+  timer.lap("prepare");
+  QAC_RETURN_IF_ERROR(calibrate(cm, calibration, options, &rep.quantization, options.tune_hyperparams));
+  timer.lap("statistics");
+  QAC_RETURN_IF_ERROR(parameterize(cm, options, &calibration, &rep.quantization));
+  timer.lap("parameters");
+  // The basic flow ends here (tuning, below, re-derives its parameters and adds its own time).
+  rep.quantization.seconds_total = seconds_since(start);
+
+  std::vector<QuantizerGroup> groups = build_groups(cm.fp32, cm.setup);
+  rep.total_groups = static_cast<int>(groups.size());
+  ModelOracle oracle(cm, groups, validation, validate, options);
+  AccuracyControlOptions effective = options;
+  if (options.tune_hyperparams) {
+    QAC_ASSIGN_OR_RETURN(TuneResult tuned, tune_hyperparams(cm, calibration, oracle, options, &rep.quantization));
+    static_cast<QuantizationOptions&>(effective) = tuned.best;
+    rep.quantization.options = tuned.best;
+    rep.tuned_settings = tuned.description;
+    for (const auto& line : tuned.log) rep.steps.push_back("tune: " + line);
+    timer.lap("tune_hyperparams");
+    rep.quantization.seconds_total = seconds_since(start);
+  }
+  if (!options.intermediate_dir.empty()) {
+    QAC_RETURN_IF_ERROR(save_intermediate(cm, effective, model.label()));
+  }
+
+  const size_t cost_before = oracle.samples_evaluated();
+  const SearchOptions sopt = search_options(options);
+  QAC_ASSIGN_OR_RETURN(const SearchResult result, options.strategy == SearchStrategy::kNncf
+                                                      ? search_nncf(oracle, sopt)
+                                                      : search_qac(oracle, sopt));
+  timer.lap("search");
+  record_search(result, groups, cm,
+                static_cast<double>(oracle.samples_evaluated() - cost_before) / static_cast<double>(validation.size()),
+                rep);
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model, confirm_final(oracle, result.reverted, model.label(), options, rep));
+  timer.lap("confirm");
+  if (options.measure_latency) {
+    QAC_ASSIGN_OR_RETURN(onnx::ModelProto plain, oracle.model_for({}));
+    QAC_RETURN_IF_ERROR(measure_latency(model_proto(model), plain, final_model, validation, rep));
+    timer.lap("latency");
+  }
+  return make_model(std::move(final_model), model.label());
+}
+
+}  // namespace qac

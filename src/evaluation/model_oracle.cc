@@ -1,0 +1,288 @@
+#include "evaluation/model_oracle.h"
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "data/dataset_subset.h"
+#include "evaluation/sensitivity_probe.h"
+#include "core/log.h"
+#include "onnx/model_io.h"
+#include "runtime/batching.h"
+
+namespace qac {
+namespace {
+
+constexpr size_t kSensitivitySamples = 64;
+// The sensitivity probe fetches every probed tensor of two configurations per batch; its
+// batches hold at most this many bytes of them. ONNX Runtime allocates (and the kernel faults
+// in) large fetched outputs at every run: on PP-OCRv4 rec the 64-sample probe took 13 s in
+// batches of 16 and 4 s in batches of 4.
+constexpr size_t kProbeBatchBytes = size_t{64} << 20;
+
+SessionOptions deployed_session(const QuantizationOptions& o) {
+  SessionOptions so;
+  so.optimization = OptimizationLevel::kAll;
+  so.intra_op_threads = o.num_threads;
+  return so;
+}
+
+std::vector<size_t> first_n(size_t n) {
+  std::vector<size_t> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = i;
+  return v;
+}
+
+// sum (out - ref)^2 / sum ref^2 (1 when ref is all zero but out is not).
+struct ErrorSums {
+  double err = 0, ref = 0;
+  double relative() const { return ref > 0 ? err / ref : (err > 0 ? 1.0 : 0.0); }
+};
+
+}  // namespace
+
+ModelOracle::ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
+                         MetricFactory metric, const AccuracyControlOptions& options,
+                         size_t reference_budget_bytes)
+    : cm_(cm), groups_(std::move(groups)), validation_(validation), metric_(std::move(metric)), options_(options),
+      reference_budget_bytes_(reference_budget_bytes) {}
+
+Result<onnx::ModelProto> ModelOracle::model_for(const std::vector<int>& reverted) const {
+  std::set<std::string> disabled;
+  for (int g : reverted) {
+    if (g < 0 || static_cast<size_t>(g) >= groups_.size()) return Status::Internal("bad group id");
+    const QuantizerGroup& group = groups_[static_cast<size_t>(g)];
+    disabled.insert(group.activation_ids.begin(), group.activation_ids.end());
+    disabled.insert(group.unit_ids.begin(), group.unit_ids.end());
+    if (options_.restore_mode == RestoreMode::kActivationsAndWeights) {
+      disabled.insert(group.weight_ids.begin(), group.weight_ids.end());
+    }
+  }
+  return emit(cm_, disabled, options_, nullptr);
+}
+
+Result<const Session*> ModelOracle::fp32_session() {
+  if (!fp32_) {
+    QAC_ASSIGN_OR_RETURN(fp32_, Session::create(serialize(cm_.fp32), deployed_session(options_), "FP32 model"));
+  }
+  return fp32_.get();
+}
+
+const Dataset& ModelOracle::view(const std::vector<size_t>& samples, std::unique_ptr<SubsetDataset>& holder) const {
+  if (samples.empty()) return validation_;
+  holder = std::make_unique<SubsetDataset>(validation_, samples);
+  return *holder;
+}
+
+ReferenceSource ModelOracle::reference_for(const std::vector<size_t>& samples) {
+  return [this, &samples](size_t first, size_t count, const NamedTensors& inputs,
+                          const std::vector<Tensor>&) -> Result<std::vector<Tensor>> {
+    if (reference_ && reference_->complete()) {
+      std::vector<size_t> indices(count);
+      for (size_t i = 0; i < count; ++i) indices[i] = samples.empty() ? first + i : samples[first + i];
+      return reference_->rows(indices);
+    }
+    QAC_ASSIGN_OR_RETURN(const Session* fp32, fp32_session());
+    return fp32->run(inputs);
+  };
+}
+
+Result<Evaluation> ModelOracle::score(const Session& session, const Dataset& data, const ReferenceSource& reference,
+                                      const EvaluationOptions& options) {
+  QAC_ASSIGN_OR_RETURN(auto metric, metric_());
+  EvaluationOptions eo = options;
+  eo.batch_size = options_.batch_size;
+  QAC_ASSIGN_OR_RETURN(MetricValue v, qac::evaluate(session, reference, data, *metric, eo));
+  Evaluation e;
+  e.metric = v.value;
+  e.per_sample = std::move(v.per_sample);
+  return e;
+}
+
+Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, const std::vector<size_t>& samples,
+                                               const std::string& label) {
+  const auto start = std::chrono::steady_clock::now();
+  QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), label));
+  const auto created = std::chrono::steady_clock::now();
+  std::unique_ptr<SubsetDataset> subset;
+  const Dataset& data = view(samples, subset);
+  QAC_ASSIGN_OR_RETURN(Evaluation e, score(*session, data, reference_for(samples)));
+  const auto scored = std::chrono::steady_clock::now();
+  real_cost_.create_seconds = std::chrono::duration<double>(created - start).count();
+  real_cost_.seconds_per_sample =
+      std::chrono::duration<double>(scored - created).count() / static_cast<double>(data.size());
+  has_real_cost_ = true;
+  return e;
+}
+
+Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
+  QAC_ASSIGN_OR_RETURN(Evaluation e, evaluate_model(model, samples, "quantized model"));
+  samples_evaluated_ += samples.empty() ? validation_.size() : samples.size();
+  if (samples.empty()) {
+    std::vector<int> key = reverted;
+    std::sort(key.begin(), key.end());
+    full_set_results_[key] = e;
+  }
+  return e;
+}
+
+Result<Evaluation> ModelOracle::evaluate_switchable(const std::vector<int>& reverted,
+                                                    const std::vector<size_t>& samples) {
+  for (int g : reverted) {
+    if (g < 0 || static_cast<size_t>(g) >= groups_.size()) return Status::Internal("bad group id");
+  }
+  std::unique_ptr<SubsetDataset> subset;
+  const SwitchedDataset data = switchable_->feed(view(samples, subset), reverted);
+  EvaluationOptions eo;
+  eo.fetch = switchable_->model_outputs();
+  QAC_ASSIGN_OR_RETURN(Evaluation e, score(switchable_->session(), data, reference_for(samples), eo));
+  samples_evaluated_ += data.size();
+  e.approximate = true;
+  return e;
+}
+
+bool ModelOracle::switchable_worthwhile(size_t samples) const {
+  if (screening_model_ == ScreeningModel::kReal || options_.restore_mode != RestoreMode::kActivationsAndWeights ||
+      !has_real_cost_) {
+    return false;
+  }
+  return screening_model_ == ScreeningModel::kSwitchable || switchable_pays_off(real_cost_, samples);
+}
+
+bool ModelOracle::create_switchable(const std::vector<std::string>& extra_outputs) {
+  Result<std::unique_ptr<SwitchableScreen>> created =
+      SwitchableScreen::create(cm_, groups_, options_, deployed_session(options_), extra_outputs);
+  if (!created.ok()) {
+    QAC_LOG(kInfo) << "no switchable model: " << created.status().to_string();
+    switchable_state_ = SwitchableState::kOff;
+    return false;
+  }
+  switchable_ = std::move(created).value();
+  return true;
+}
+
+Result<bool> ModelOracle::switchable_usable(const std::vector<size_t>& samples) {
+  if (switchable_state_ != SwitchableState::kUndecided) return switchable_state_ == SwitchableState::kOn;
+  switchable_state_ = SwitchableState::kOff;
+  const Evaluation* quantized = full_set_result({});
+  const double create_ms = real_cost_.create_seconds * 1e3;
+  const double run_ms = real_cost_.seconds_per_sample * static_cast<double>(samples.size()) * 1e3;
+  if (!quantized || !switchable_worthwhile(samples.size())) {
+    if (has_real_cost_) {
+      QAC_LOG(kInfo) << "screening on real models: a session costs " << create_ms << " ms, running "
+                     << samples.size() << " samples " << run_ms << " ms";
+    }
+    switchable_.reset();
+    return false;
+  }
+  if (!switchable_ && !create_switchable({})) return false;
+  // The switchable model must reproduce the real fully quantized model on these samples.
+  QAC_ASSIGN_OR_RETURN(Evaluation check, evaluate_switchable({}, samples));
+  if (!agrees_with_real(check.per_sample, quantized->per_sample, samples)) {
+    QAC_LOG(kInfo) << "screening on real models: the switchable model's per-sample values differ from "
+                      "the quantized model's on the screening samples";
+    switchable_.reset();
+    return false;
+  }
+  QAC_LOG(kInfo) << "screening on one switchable model: a session costs " << create_ms << " ms, running "
+                 << samples.size() << " samples " << run_ms << " ms";
+  switchable_state_ = SwitchableState::kOn;
+  return true;
+}
+
+Result<Evaluation> ModelOracle::screen(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
+  if (samples.empty() || samples.size() >= validation_.size()) return evaluate(reverted, samples);
+  QAC_ASSIGN_OR_RETURN(bool usable, switchable_usable(samples));
+  if (!usable) return evaluate(reverted, samples);
+  return evaluate_switchable(reverted, samples);
+}
+
+const Evaluation* ModelOracle::full_set_result(const std::vector<int>& reverted) const {
+  std::vector<int> key = reverted;
+  std::sort(key.begin(), key.end());
+  auto it = full_set_results_.find(key);
+  return it == full_set_results_.end() ? nullptr : &it->second;
+}
+
+Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples) {
+  if (auto it = fp32_cache_.find(samples); it != fp32_cache_.end()) return it->second;
+  QAC_ASSIGN_OR_RETURN(const Session* session, fp32_session());
+  EvaluationOptions eo;
+  if (samples.empty() && !reference_) {
+    // The first pass of the FP32 model over the whole set keeps its outputs (within budget).
+    reference_ = std::make_unique<ReferenceOutputs>(validation_.size(), reference_budget_bytes_);
+    eo.on_outputs = [this](size_t first, size_t count, const std::vector<Tensor>& outputs) {
+      reference_->add_batch(first, count, outputs);
+    };
+  }
+  // The FP32 model compared against itself: its own outputs are the reference.
+  const ReferenceSource itself = [](size_t, size_t, const NamedTensors&, const std::vector<Tensor>& outputs) {
+    return Result<std::vector<Tensor>>(outputs);
+  };
+  std::unique_ptr<SubsetDataset> subset;
+  QAC_ASSIGN_OR_RETURN(Evaluation e, score(*session, view(samples, subset), itself, eo));
+  fp32_cache_[samples] = e;
+  return e;
+}
+
+Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
+  QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), "quantized model"));
+  const ReferenceSource reference = reference_for(samples);
+  std::unique_ptr<SubsetDataset> subset;
+  const Dataset* data = &view(samples, subset);
+  ErrorSums sums;
+  const size_t batch = options_.batch_size ? options_.batch_size : auto_batch_size(*session, data->size());
+  QAC_RETURN_IF_ERROR(run_batches(*session, *data, data->size(), batch, {},
+      [&](size_t first, size_t count, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+        QAC_ASSIGN_OR_RETURN(std::vector<Tensor> ref, reference(first, count, inputs, outputs));
+        for (size_t i = 0; i < ref.size() && i < outputs.size(); ++i) {
+          add_squared_error(ref[i], outputs[i], sums.err, sums.ref);
+        }
+        return Status::Ok();
+      }));
+  samples_evaluated_ += data->size();
+  return sums.relative();
+}
+
+Result<std::vector<double>> ModelOracle::sensitivity() {
+  SensitivityProbe probe(cm_, groups_);
+  const std::vector<std::string>& names = probe.tensors();
+  const size_t n = std::min(kSensitivitySamples, validation_.size());
+  SubsetDataset data(validation_, first_n(n));
+  // Each batch fetches the probed tensors of two configurations: half the budget for each.
+  auto run_probe = [&](const Session& session, const Dataset& feed, const BatchHandler& on_batch) -> Status {
+    return run_batches_within_bytes(session, feed, n, options_.batch_size, kProbeBatchBytes / 2, names, on_batch);
+  };
+  RunOutputs ref;  // kept across batches: the reference outputs reuse their storage
+  if (!switchable_ && switchable_worthwhile(n) && create_switchable(names)) {
+    // One session: the fully quantized configuration, and every group in float (= FP32).
+    std::vector<int> all(groups_.size());
+    for (size_t g = 0; g < all.size(); ++g) all[g] = static_cast<int>(g);
+    const Session& session = switchable_->session();
+    QAC_RETURN_IF_ERROR(run_probe(session, switchable_->feed(data, {}),
+        [&](size_t, size_t count, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+          QAC_RETURN_IF_ERROR(session.run_into(switchable_->switched(inputs, count, all), names, ref));
+          probe.add(ref.tensors, outputs);
+          return Status::Ok();
+        }));
+  } else {
+    onnx::ModelProto fp = cm_.fp32;
+    QAC_ASSIGN_OR_RETURN(onnx::ModelProto q, model_for({}));
+    expose_float_outputs(fp, names);
+    expose_float_outputs(q, names);
+    QAC_ASSIGN_OR_RETURN(auto fs, Session::create(serialize(fp), deployed_session(options_), "FP32 probe"));
+    QAC_ASSIGN_OR_RETURN(auto qs, Session::create(serialize(q), deployed_session(options_), "quantized probe"));
+    QAC_RETURN_IF_ERROR(run_probe(*qs, data,
+        [&](size_t, size_t, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+          QAC_RETURN_IF_ERROR(fs->run_into(inputs, names, ref));
+          probe.add(ref.tensors, outputs);
+          return Status::Ok();
+        }));
+  }
+  samples_evaluated_ += n;
+  return probe.sensitivity();
+}
+
+}  // namespace qac

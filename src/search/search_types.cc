@@ -1,0 +1,35 @@
+#include "search/search_types.h"
+
+#include <cmath>
+#include <string>
+
+namespace qac {
+
+Status validate_search_options(const SearchOptions& options) {
+  if (!std::isfinite(options.max_drop) || options.max_drop < 0) {
+    return Status::InvalidArgument("max_drop must be a finite value >= 0, got " +
+                                   std::to_string(options.max_drop));
+  }
+  if (options.ranking_subset_size == 0) {
+    return Status::InvalidArgument("ranking_subset_size must be >= 1");
+  }
+  if (options.max_num_iterations < 0) {
+    return Status::InvalidArgument("max_num_iterations must be >= 0, got " +
+                                   std::to_string(options.max_num_iterations));
+  }
+  return Status::Ok();
+}
+
+bool within_budget(double drop, double max_drop) { return drop <= max_drop + kBudgetTolerance; }
+
+bool is_better_candidate(const SearchCandidate& a, const SearchCandidate& b) {
+  if (a.budget_met != b.budget_met) return a.budget_met;
+  if (a.budget_met) {
+    if (a.reverted.size() != b.reverted.size()) return a.reverted.size() < b.reverted.size();
+    return a.metric > b.metric;
+  }
+  if (a.metric != b.metric) return a.metric > b.metric;
+  return a.reverted.size() < b.reverted.size();
+}
+
+}  // namespace qac
