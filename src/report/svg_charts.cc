@@ -146,7 +146,8 @@ std::string marker(const std::string& kind, double x, double y, bool full_set) {
 
 std::string horizontal_bar_chart(const std::vector<Bar>& bars, const std::string& value_label) {
   constexpr double kWidth = 1080, kLabelWidth = 420, kAnnotationWidth = 190, kRow = 18, kTop = 22;
-  const double bar_area = kWidth - kLabelWidth - kAnnotationWidth - 10;
+  constexpr double kValueText = 64;  // room for the value printed after the longest bar
+  const double bar_area = kWidth - kLabelWidth - kAnnotationWidth - kValueText;
   double max_value = 0;
   for (const Bar& b : bars) {
     if (std::isfinite(b.value)) max_value = std::max(max_value, b.value);
@@ -247,7 +248,7 @@ std::string search_plot(const std::vector<SearchStepRecord>& steps, double max_d
   out += line(kLeft, kTop, kLeft, kTop + plot_h, "axis");
   out += line(kLeft, kTop + plot_h, kWidth - kRight, kTop + plot_h, "axis");
   out += line(kLeft, y_of(max_drop), kWidth - kRight, y_of(max_drop), "budget");
-  out += text(kWidth - kRight - 4, y_of(max_drop) - 4, "budget " + number(max_drop), "text-anchor=\"end\" fill=\"#c62828\"");
+  out += text(kLeft + 6, y_of(max_drop) - 5, "budget " + number(max_drop), "fill=\"#c62828\"");
   const double lane_y = kTop + plot_h + kLane / 2 + 2;
   out += text(kLeft - 6, lane_y + 4, "ranking", "text-anchor=\"end\" fill=\"#8e6cc0\"");
   for (double t : ticks(1, static_cast<double>(n), 10)) {
