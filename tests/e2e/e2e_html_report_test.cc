@@ -132,5 +132,38 @@ TEST(HtmlReportE2E, VitAccuracyControlPageLoadsInChromiumWithItsPlotsAndTheJsonN
   fs::copy_file(page, kScreenshotDir / "fashion_mnist_vit.html", fs::copy_options::overwrite_existing);
 }
 
+TEST(HtmlReportE2E, PlainQuantizePageShowsCalibrationAndLatency) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  ScratchDir dir;
+  const fs::path page = dir / "report.html", json_path = dir / "report.json";
+  const CliResult run = run_cli({"quantize", kCnnModel.string(), "--calibration", kFmnistCalibration.string(),
+                                 "--subset-size", std::to_string(kFastSubsetSize), "-o", (dir / "cnn.int8.onnx").string(),
+                                 "--report", json_path.string(), "--html", page.string(), "--no-kernel-timing"});
+  ASSERT_EQ(run.exit_code, kExitOk) << run;
+  const std::string html = read_text(page);
+  const nlohmann::json report = nlohmann::json::parse(read_text(json_path));
+  EXPECT_GT(testing::expect_page_matches_json(html, report), 10u);
+  EXPECT_NE(html.find("<section id=\"calibration\">"), std::string::npos);
+  EXPECT_NE(html.find("<section id=\"speed\">"), std::string::npos);
+  EXPECT_TRUE(testing::page_values(html).count("latency.int8_ms"));
+  EXPECT_EQ(testing::page_values(html).count("activation_ranges.0.scale"), 1u);
+}
+
+TEST(HtmlReportE2E, HtmlPathMayNotBeAnInputOrAnotherOutput) {
+  QAC_E2E_REQUIRE_ASSETS(kCnnModel, kFmnistCalibration);
+  ScratchDir dir;
+  const fs::path out = dir / "cnn.int8.onnx", json_path = dir / "report.json";
+  auto args = [&](const fs::path& html) {
+    return std::vector<std::string>{"quantize", kCnnModel.string(), "--calibration", kFmnistCalibration.string(),
+                                    "-o", out.string(), "--report", json_path.string(), "--html", html.string()};
+  };
+  expect_cli_failure(run_cli(args(json_path)), kExitError, {"--html", json_path.string()});
+  expect_cli_failure(run_cli(args(out)), kExitError, {"--html"});
+  expect_cli_failure(run_cli(args(kCnnModel)), kExitError, {"--html"});
+  expect_cli_failure(run_cli(args(kFmnistCalibration / "input.npy")), kExitError, {"--html"});
+  EXPECT_FALSE(fs::exists(out));
+  EXPECT_FALSE(fs::exists(json_path));
+}
+
 }  // namespace
 }  // namespace qac::e2e
