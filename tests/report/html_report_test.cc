@@ -65,7 +65,7 @@ AccuracyControlReport synthetic_report(int groups, int steps) {
     s.probe = 1.0 / (1.0 + g % 97) + 1e-6 * g;
     if (g % 4 == 0) s.ranking_score = 0.87 + 0.0001 * g;
     s.reverted = g % 150 == 7;
-    if (s.reverted) r.reverted.push_back({g, s.nodes, s.op_types, *s.ranking_score + 0, std::nullopt});
+    if (s.reverted) r.reverted.push_back({g, s.nodes, s.op_types, s.ranking_score.value_or(0), std::nullopt});
     for (int k = 0; k < 3; ++k) {
       r.layer_errors.push_back({s.nodes[static_cast<size_t>(k)], s.op_types[static_cast<size_t>(k)],
                                 s.nodes[static_cast<size_t>(k)] + "_output_0", g, 40.0 - 0.03 * g - k});
