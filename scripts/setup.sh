@@ -13,6 +13,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev libcli11-dev
   python3 python3-numpy python3-pil python3-onnx python3-torch python3-protobuf
   dataset-fashion-mnist wamerican fonts-dejavu-core fonts-liberation
+  chromium  # tests/e2e/e2e_html_report_test.cc renders the HTML report headless
   time  # GNU time: peak memory in bench/calibration.sh
   espeak-ng sox  # speech for the extra audio models' data (scripts/make_extra_data.py)
   clang libclang-rt-14-dev llvm-14  # fuzz/ (libFuzzer, sanitizer runtimes, llvm-symbolizer)

@@ -55,6 +55,46 @@ struct RevertedGroup {
   std::optional<double> float_cost_us;
 };
 
+// Every quantizer group with the two signals the search ranks by.
+struct GroupSensitivity {
+  int id = 0;
+  std::vector<std::string> nodes;     // ONNX node names of the group
+  std::vector<std::string> op_types;
+  // The one-pass probe: the relative output noise the group's own quantizers add (FP32 vs
+  // plain INT8 intermediate tensors on the first validation samples). Empty when not probed.
+  std::optional<double> probe;
+  // The search's exact ranking score with the group alone in float (strategy qac: the
+  // predicted full-set metric; nncf: the ranking-subset metric or -NMSE). Empty when unranked.
+  std::optional<double> ranking_score;
+  bool reverted = false;              // in float in the returned model
+};
+
+// The error plain INT8 adds at one quantized op's output.
+struct LayerError {
+  std::string node, op_type, tensor;  // ONNX node, its op type and its first output
+  int group = 0;                      // the quantizer group the node belongs to
+  // 10 log10(sum fp32^2 / sum (int8 - fp32)^2) over the probed samples; +inf when identical.
+  double sqnr_db = 0;
+};
+
+// One evaluation of the search, structured (the `steps` lines say the same in words).
+struct SearchStepRecord {
+  // What the evaluation was for: "fp32" and "int8" (baselines), "ranking" (one group in float
+  // on the ranking subset), "screen" (a predicted full-set drop), "bracket" (full-set check of
+  // a ranked prefix), "confirm", "un-revert" (re-quantizing a group, or NNCF's step back),
+  // "revert" (NNCF's greedy revert on the full set).
+  std::string kind;
+  std::string phase;                  // the search's phase name, as in `steps`
+  std::vector<int> groups_in_float;   // sorted group ids
+  double metric = 0;                  // on the evaluated samples (ranking by NMSE: -NMSE)
+  std::optional<double> drop;         // full set: measured; screen: predicted
+  size_t sample_count = 0;
+  bool full_set = false;
+  bool approximate = false;           // answered by the switchable model
+  bool reused = false;                // answered from the memo, nothing ran
+  bool returned = false;              // the measurement of the returned configuration
+};
+
 struct AccuracyControlReport {
   AccuracyControlOptions options;     // as given; quantization.options holds the ones applied
                                       // (they differ when tune_hyperparams picked others)
@@ -73,6 +113,13 @@ struct AccuracyControlReport {
   double full_pass_equivalents = 0;   // validation samples run / validation size
   std::vector<std::pair<std::string, double>> seconds_per_phase;
   std::vector<std::string> steps;     // the search's decision log, one line per evaluation
+  std::vector<SearchStepRecord> search_steps;  // the search's evaluations, structured
+  std::vector<GroupSensitivity> groups;        // every quantizer group, by id
+  // Per quantized op output of plain INT8, in graph order; from the sensitivity probe (strategy
+  // qac runs it anyway; otherwise one extra pass over the probe's samples, its time is the
+  // "layer_error" phase). layer_error_samples: the validation samples it covers.
+  std::vector<LayerError> layer_errors;
+  size_t layer_error_samples = 0;
   // FP32, plain INT8 and the returned model in ONNX Runtime (all optimizations, 1 thread, the
   // first validation sample, runs interleaved), when options.measure_latency.
   struct Latency {

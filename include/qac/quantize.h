@@ -28,6 +28,18 @@ struct QuantizationReport {
   // chosen by timing its kernels); empty when it depends only on the inputs and the options.
   std::vector<std::string> machine_dependence;
   size_t calibration_samples = 0;
+  // Per activation quantizer with its own parameters: the tensor, the range the estimator chose
+  // ([range_min, range_max], before widening to include 0), the values calibration saw (global
+  // min and max over the calibration samples) and the resulting scale and zero point.
+  struct ActivationRange {
+    std::string tensor;
+    double range_min = 0, range_max = 0;
+    double observed_min = 0, observed_max = 0;
+    double scale = 0;
+    int zero_point = 0;
+    std::string type;  // "uint8" or "int8"
+  };
+  std::vector<ActivationRange> activation_ranges;  // in the order parameters were computed
   double seconds_statistics = 0, seconds_total = 0;
   // FP32 vs INT8 latency in ONNX Runtime (all optimizations, 1 thread, one calibration sample,
   // runs interleaved), when options.measure_latency; int8_mac_share = share of the Conv/MatMul/

@@ -2,7 +2,9 @@
 // quantizer groups, confirmation of the chosen model on a fresh ONNX Runtime session.
 #include "qac/accuracy_control.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -52,6 +54,66 @@ std::string describe_step(const SearchStep& s) {
   if (s.approximate) line << " of the switchable model";
   if (s.samples == 0 && s.phase != kPhaseStepBack) line << ", reused";
   return line.str();
+}
+
+// The kind of evaluation a search phase stands for, as the report names it.
+std::string step_kind(const std::string& phase) {
+  if (phase == kPhaseRank || phase == kPhaseRerank || phase == kPhaseWiden) return "ranking";
+  if (phase == kPhaseScreen) return "screen";
+  if (phase == kPhaseBisect) return "bracket";
+  if (phase == kPhaseConfirm) return "confirm";
+  if (phase == kPhasePrune || phase == kPhaseStepBack) return "un-revert";
+  if (phase == kPhaseRevert) return "revert";
+  return phase;
+}
+
+// The search's log as structured records; the first baseline step is FP32, the second plain
+// INT8. The last full-set measurement of the returned configuration is marked returned.
+std::vector<SearchStepRecord> step_records(const SearchResult& result) {
+  std::vector<SearchStepRecord> records;
+  int baselines = 0;
+  for (const SearchStep& s : result.steps) {
+    SearchStepRecord r;
+    r.phase = s.phase;
+    r.kind = s.phase == kPhaseBaseline ? (baselines++ == 0 ? "fp32" : "int8") : step_kind(s.phase);
+    r.groups_in_float = s.reverted;
+    r.metric = s.metric;
+    if (!std::isnan(s.drop)) r.drop = s.drop;
+    r.sample_count = s.sample_count;
+    r.full_set = s.full_set;
+    r.approximate = s.approximate;
+    r.reused = s.samples == 0 && s.phase != kPhaseStepBack && r.kind != "fp32";
+    records.push_back(std::move(r));
+  }
+  std::vector<int> returned = result.reverted;
+  std::sort(returned.begin(), returned.end());
+  for (auto it = records.rbegin(); it != records.rend(); ++it) {
+    if (it->kind != "fp32" && it->full_set && it->drop && it->groups_in_float == returned) {
+      it->returned = true;
+      break;
+    }
+  }
+  return records;
+}
+
+// Every group with its probe value and ranking score; layer errors from the oracle's probe.
+void fill_sensitivities(const std::vector<QuantizerGroup>& groups, const SearchResult& result,
+                        const ModelOracle& oracle, AccuracyControlReport& rep) {
+  const std::vector<double>& probe = oracle.probed_sensitivity();
+  for (size_t g = 0; g < groups.size(); ++g) {
+    GroupSensitivity gs;
+    gs.id = static_cast<int>(g);
+    gs.nodes = groups[g].node_names;
+    gs.op_types = groups[g].op_types;
+    if (g < probe.size()) gs.probe = probe[g];
+    if (auto it = result.group_scores.find(gs.id); it != result.group_scores.end()) gs.ranking_score = it->second;
+    gs.reverted = std::find(result.reverted.begin(), result.reverted.end(), gs.id) != result.reverted.end();
+    rep.groups.push_back(std::move(gs));
+  }
+  for (const auto& e : oracle.probed_node_errors()) {
+    rep.layer_errors.push_back({e.node, e.op_type, e.tensor, e.group, e.sqnr_db});
+  }
+  rep.layer_error_samples = oracle.probed_samples();
 }
 
 SearchOptions search_options(const AccuracyControlOptions& o) {
@@ -242,6 +304,14 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   record_search(result, groups, cm,
                 static_cast<double>(oracle.samples_evaluated() - cost_before) / static_cast<double>(validation.size()),
                 rep);
+  rep.search_steps = step_records(result);
+  if (oracle.probed_sensitivity().empty() && !groups.empty()) {
+    // The search did not probe (budget met by plain INT8, or a strategy without the probe):
+    // one probe pass for the per-group and per-layer error of the report.
+    QAC_RETURN_IF_ERROR(oracle.sensitivity().status());
+    timer.lap("layer_error");
+  }
+  fill_sensitivities(groups, result, oracle, rep);
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model, confirm_final(oracle, result.reverted, model.label(), options, rep));
   timer.lap("confirm");
   if (options.measure_latency) {

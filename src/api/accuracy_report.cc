@@ -1,4 +1,5 @@
 // AccuracyControlReport: JSON and a readable summary.
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
@@ -9,6 +10,19 @@
 #include "qac/version.h"
 
 namespace qac {
+namespace {
+
+nlohmann::json optional_number(const std::optional<double>& v) {
+  return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json();
+}
+
+// JSON has no infinities: +inf (identical outputs) is written "inf", -inf "-inf".
+nlohmann::json sqnr_json(double db) {
+  if (std::isfinite(db)) return db;
+  return db > 0 ? "inf" : "-inf";
+}
+
+}  // namespace
 
 std::string AccuracyControlReport::to_json() const {
   nlohmann::json j;
@@ -40,6 +54,27 @@ std::string AccuracyControlReport::to_json() const {
   for (const auto& [phase, secs] : seconds_per_phase) phases[phase] = secs;
   j["seconds_per_phase"] = phases;
   j["steps"] = steps;
+  nlohmann::json records = nlohmann::json::array();
+  for (const auto& r : search_steps) {
+    records.push_back({{"kind", r.kind}, {"phase", r.phase}, {"groups_in_float", r.groups_in_float},
+                       {"metric", r.metric}, {"drop", optional_number(r.drop)}, {"samples", r.sample_count},
+                       {"full_set", r.full_set}, {"approximate", r.approximate}, {"reused", r.reused},
+                       {"returned", r.returned}});
+  }
+  j["search_steps"] = records;
+  nlohmann::json all_groups = nlohmann::json::array();
+  for (const auto& g : this->groups) {
+    all_groups.push_back({{"id", g.id}, {"nodes", g.nodes}, {"op_types", g.op_types},
+                          {"probe", optional_number(g.probe)}, {"ranking_score", optional_number(g.ranking_score)},
+                          {"reverted", g.reverted}});
+  }
+  j["groups"] = all_groups;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& e : layer_errors) {
+    layers.push_back({{"node", e.node}, {"op_type", e.op_type}, {"tensor", e.tensor}, {"group", e.group},
+                      {"sqnr_db", sqnr_json(e.sqnr_db)}});
+  }
+  j["layer_sqnr"] = {{"samples", layer_error_samples}, {"layers", layers}};
   if (latency.measured) {
     j["latency"] = {{"fp32_ms", latency.fp32_ms}, {"int8_ms", latency.int8_ms}, {"final_ms", latency.final_ms},
                     {"final_over_fp32", latency.final_ms / latency.fp32_ms}, {"threads", 1}, {"batch", 1}};

@@ -34,6 +34,13 @@ std::string QuantizationReport::to_json() const {
   nlohmann::json skipped_nodes = nlohmann::json::array();
   for (const auto& s : skipped) skipped_nodes.push_back({{"node", s.node}, {"op_type", s.op_type}, {"reason", s.reason}});
   j["skipped"] = skipped_nodes;
+  nlohmann::json ranges = nlohmann::json::array();
+  for (const auto& r : activation_ranges) {
+    ranges.push_back({{"tensor", r.tensor}, {"range", {r.range_min, r.range_max}},
+                      {"observed", {r.observed_min, r.observed_max}}, {"scale", r.scale},
+                      {"zero_point", r.zero_point}, {"type", r.type}});
+  }
+  j["activation_ranges"] = ranges;
   j["seconds"] = {{"statistics", seconds_statistics}, {"total", seconds_total}};
   if (speed.measured) {
     j["latency"] = {{"fp32_ms", speed.fp32_ms}, {"int8_ms", speed.int8_ms}, {"int8_over_fp32", speed.ratio},

@@ -282,7 +282,10 @@ Result<std::vector<double>> ModelOracle::sensitivity() {
         }));
   }
   samples_evaluated_ += n;
-  return probe.sensitivity();
+  probed_sensitivity_ = probe.sensitivity();
+  probed_node_errors_ = probe.node_errors();
+  probed_samples_ = n;
+  return probed_sensitivity_;
 }
 
 }  // namespace qac

@@ -17,6 +17,7 @@
 #include "data/dataset_subset.h"
 #include "evaluation/evaluator.h"
 #include "evaluation/reference_outputs.h"
+#include "evaluation/sensitivity_probe.h"
 #include "evaluation/switchable_screen.h"
 #include "qac/accuracy_control.h"
 #include "quant/groups.h"
@@ -55,6 +56,11 @@ class ModelOracle : public ConfigOracle {
   // tensors as extra outputs, kept for screening) runs both configurations; else two
   // sessions, the emitted quantized model's and the FP32 model's, with the tensors exposed.
   Result<std::vector<double>> sensitivity() override;
+  // What the latest sensitivity() measured: per group its value (empty before the first call),
+  // per quantized node the SQNR of plain INT8 at its output, and the samples probed.
+  const std::vector<double>& probed_sensitivity() const { return probed_sensitivity_; }
+  const std::vector<SensitivityProbe::NodeError>& probed_node_errors() const { return probed_node_errors_; }
+  size_t probed_samples() const { return probed_samples_; }
   size_t samples_evaluated() const override { return samples_evaluated_; }
 
   const std::vector<QuantizerGroup>& groups() const { return groups_; }
@@ -104,6 +110,9 @@ class ModelOracle : public ConfigOracle {
   std::map<std::vector<size_t>, Evaluation> fp32_cache_;  // FP32 results are deterministic
   std::map<std::vector<int>, Evaluation> full_set_results_;  // by sorted reverted groups
   size_t samples_evaluated_ = 0;
+  std::vector<double> probed_sensitivity_;
+  std::vector<SensitivityProbe::NodeError> probed_node_errors_;
+  size_t probed_samples_ = 0;
 };
 
 }  // namespace qac

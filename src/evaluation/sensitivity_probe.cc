@@ -1,6 +1,8 @@
 #include "evaluation/sensitivity_probe.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <set>
 
 namespace qac {
@@ -36,15 +38,18 @@ SensitivityProbe::SensitivityProbe(const CalibratedModel& cm, const std::vector<
   std::map<std::string, std::string> tensor_of_activation;
   for (const auto& a : cm.setup.activations) tensor_of_activation[a.id] = a.tensor;
   std::vector<std::vector<std::string>> ins(groups.size()), outs(groups.size());
+  std::vector<ProbedNode> probed;
   std::set<std::string> observed;
   for (size_t k = 0; k < groups.size(); ++k) {
     for (const auto& id : groups[k].activation_ids) {
       if (auto it = tensor_of_activation.find(id); it != tensor_of_activation.end()) ins[k].push_back(it->second);
     }
-    for (const auto& name : groups[k].node_names) {
-      auto it = node_index.find(name);
+    for (size_t n = 0; n < groups[k].node_names.size(); ++n) {
+      auto it = node_index.find(groups[k].node_names[n]);
       if (it != node_index.end() && graph.node(it->second).output_size() > 0) {
         outs[k].push_back(graph.node(it->second).output(0));
+        probed.push_back({it->second, groups[k].node_names[n], graph.node(it->second).op_type(), 0,
+                          static_cast<int>(k)});
       }
     }
     observed.insert(ins[k].begin(), ins[k].end());
@@ -61,6 +66,10 @@ SensitivityProbe::SensitivityProbe(const CalibratedModel& cm, const std::vector<
     for (const auto& t : outs[k]) outputs_of_group_.back().push_back(index_of(t));
   }
   sums_.resize(names_.size());
+  std::sort(probed.begin(), probed.end(),
+            [](const ProbedNode& a, const ProbedNode& b) { return a.graph_index < b.graph_index; });
+  for (ProbedNode& node : probed) node.tensor = index_of(graph.node(node.graph_index).output(0));
+  nodes_ = std::move(probed);
 }
 
 void add_squared_error(const Tensor& ref, const Tensor& got, double& err, double& ref_energy) {
@@ -71,8 +80,32 @@ void add_squared_error(const Tensor& ref, const Tensor& got, double& err, double
 
 void SensitivityProbe::add(const std::vector<Tensor>& fp32, const std::vector<Tensor>& quantized) {
   for (size_t i = 0; i < names_.size() && i < fp32.size() && i < quantized.size(); ++i) {
+    if (fp32[i].dtype != DType::kFloat32 || quantized[i].dtype != DType::kFloat32 ||
+        fp32[i].numel() != quantized[i].numel()) {
+      continue;
+    }
     add_squared_error(fp32[i], quantized[i], sums_[i].err, sums_[i].ref);
+    sums_[i].compared = true;
   }
+}
+
+std::vector<SensitivityProbe::NodeError> SensitivityProbe::node_errors() const {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  std::vector<NodeError> result;
+  for (const ProbedNode& node : nodes_) {
+    const ErrorSums& sums = sums_[node.tensor];
+    if (!sums.compared) continue;
+    double sqnr = 0;
+    if (sums.err == 0) {
+      sqnr = kInf;
+    } else if (sums.ref == 0) {
+      sqnr = -kInf;
+    } else {
+      sqnr = 10.0 * std::log10(sums.ref / sums.err);
+    }
+    result.push_back({node.node, node.op_type, names_[node.tensor], node.group, sqnr});
+  }
+  return result;
 }
 
 std::vector<double> SensitivityProbe::sensitivity() const {

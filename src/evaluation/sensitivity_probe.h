@@ -34,11 +34,30 @@ class SensitivityProbe {
   // sensitivity(g) per group id, from every batch added.
   std::vector<double> sensitivity() const;
 
+  // Per node of every group (with an output), in graph order: the SQNR of its first output in
+  // the quantized model against FP32, 10 log10(sum ref^2 / sum err^2), from every batch added;
+  // +inf when the outputs were identical, -inf when the reference was all zero but not the
+  // output. Nodes whose output was never compared (not float32) are left out.
+  struct NodeError {
+    std::string node, op_type, tensor;
+    int group = 0;
+    double sqnr_db = 0;
+  };
+  std::vector<NodeError> node_errors() const;
+
  private:
   struct ErrorSums {
     double err = 0, ref = 0;
     double relative() const { return ref > 0 ? err / ref : (err > 0 ? 1.0 : 0.0); }
+    bool compared = false;  // at least one pair was added
   };
+  struct ProbedNode {
+    int graph_index = 0;
+    std::string node, op_type;
+    size_t tensor = 0;  // index into names_
+    int group = 0;
+  };
+  std::vector<ProbedNode> nodes_;                      // graph order
   std::vector<std::string> names_;
   std::vector<std::vector<size_t>> inputs_of_group_;   // indices into names_
   std::vector<std::vector<size_t>> outputs_of_group_;  // indices into names_

@@ -211,12 +211,28 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
     }
   }
   std::vector<std::string> guard_log;
+  std::vector<QuantizationReport::ActivationRange> ranges;
   for (const auto& aq : own) {
     QAC_ASSIGN_OR_RETURN(auto range, quantizer_range(cm, aq, options, &guard_log));
     QAC_ASSIGN_OR_RETURN(QParams p, activation_qparams(range.first, range.second, effective_preset(options),
                                                         aq.force_symmetric, aq.tensor, types));
     params.activation_params[aq.id] = p;
+    if (report) {
+      QuantizationReport::ActivationRange r;
+      r.tensor = aq.tensor;
+      r.range_min = range.first;
+      r.range_max = range.second;
+      if (auto it = cm.stats.find(aq.tensor); it != cm.stats.end() && it->second.num_values() > 0) {
+        r.observed_min = it->second.min();
+        r.observed_max = it->second.max();
+      }
+      r.scale = p.scale;
+      r.zero_point = p.zero_point;
+      r.type = p.dtype == DType::kInt8 ? "int8" : "uint8";
+      ranges.push_back(std::move(r));
+    }
   }
+  if (report) report->activation_ranges = std::move(ranges);
   const OverflowFix fix = effective_overflow_fix(options);
   QAC_ASSIGN_OR_RETURN(std::string first_weighted, first_weighted_node(cm.fp32, cm.setup));
   for (const auto& wq : cm.setup.weights) {

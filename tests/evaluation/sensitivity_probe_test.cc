@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -46,6 +48,35 @@ TEST(SensitivityProbe, SubtractsTheNoiseAGroupReceivesFromTheNoiseItsOpsEmit) {
   EXPECT_NEAR(s[0], 0.04, 1e-6);  // emits 0.04, receives 0
   EXPECT_NEAR(s[1], 0.0, 1e-6);   // emits 0.01, receives 0.01
   EXPECT_EQ(s[2], 0.0);           // emits 0.04, receives 0.09: clamped at 0
+
+  // Per node, in graph order: SQNR = 10 log10(1 / e^2) of its output.
+  std::map<std::string, double> sqnr;
+  std::vector<std::string> order;
+  for (const auto& e : probe.node_errors()) {
+    sqnr[e.node] = e.sqnr_db;
+    order.push_back(e.node);
+    EXPECT_EQ(e.op_type, groups[static_cast<size_t>(e.group)].op_types[0]) << e.node;
+  }
+  ASSERT_TRUE(sqnr.count("matmul1") && sqnr.count("matmul2") && sqnr.count("matmul3"));
+  EXPECT_NEAR(sqnr["matmul1"], 10 * std::log10(1 / 0.04), 1e-4);  // m1: e = 0.2
+  EXPECT_NEAR(sqnr["matmul2"], 20.0, 1e-4);                        // m2: e = 0.1
+  EXPECT_NEAR(sqnr["matmul3"], 10 * std::log10(1 / 0.04), 1e-4);  // y: e = 0.2
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << "graph order: matmul1, matmul2, matmul3";
+}
+
+TEST(SensitivityProbe, IdenticalOutputsHaveInfiniteSqnrAndUncomparedOnesNone) {
+  AccuracyControlOptions options;
+  options.target = Target::kOpenVino;
+  const auto calibration = testing::tiny_samples({0, testing::kTinyFeatures}, 40, 1);
+  const CalibratedModel cm = testing::calibrated(testing::tiny_mlp(), calibration, options);
+  const std::vector<QuantizerGroup> groups = build_groups(cm.fp32, cm.setup);
+  SensitivityProbe probe(cm, groups);
+  EXPECT_TRUE(probe.node_errors().empty()) << "nothing compared yet";
+  std::vector<Tensor> same;
+  for (size_t i = 0; i < probe.tensors().size(); ++i) same.push_back(scaled_ones(2.0f));
+  probe.add(same, same);
+  ASSERT_FALSE(probe.node_errors().empty());
+  for (const auto& e : probe.node_errors()) EXPECT_TRUE(std::isinf(e.sqnr_db) && e.sqnr_db > 0) << e.node;
 }
 
 TEST(SensitivityProbe, SquaredErrorSkipsTensorsItCannotCompare) {

@@ -9,6 +9,7 @@
 #include "output_paths.h"
 #include "validators.h"
 #include "qac/accuracy_control.h"
+#include "qac/html_report.h"
 #include "qac/metric.h"
 #include "qac/model.h"
 #include "qac/quantize.h"
@@ -17,7 +18,7 @@ namespace qac::cli {
 namespace {
 
 struct QuantizeArgs {
-  std::string model, calibration, output, report;
+  std::string model, calibration, output, report, html;
   QuantizeFlags flags;
   LogFlags log;
   // Accuracy control (active when --validation is given).
@@ -65,13 +66,20 @@ AccuracyControlOptions accuracy_options(const QuantizeArgs& a) {
 
 // Every file the run writes.
 std::vector<OutputPath> outputs(const QuantizeArgs& a) {
-  std::vector<OutputPath> out = {{"-o", a.output}, {"--report", a.report}};
+  std::vector<OutputPath> out = {{"-o", a.output}, {"--report", a.report}, {"--html", a.html}};
   if (!a.intermediate_dir.empty()) {
     // Where quantize_with_accuracy_control keeps the fully quantized model.
     const std::string name = std::filesystem::path(a.model).stem().string() + ".fully_quantized.onnx";
     out.push_back({"--intermediate-dir", std::filesystem::path(a.intermediate_dir) / name, /*folder_created=*/true});
   }
   return out;
+}
+
+// The JSON report and the HTML page, when requested.
+template <typename Report>
+std::vector<TextOutput> text_outputs(const QuantizeArgs& a, const Report& report) {
+  return {{a.report, a.report.empty() ? "" : report.to_json()},
+          {a.html, a.html.empty() ? "" : render_html_report(report, a.model)}};
 }
 
 int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Dataset& calibration) {
@@ -82,10 +90,9 @@ int run_accuracy_control(const QuantizeArgs& a, const Model& model, const Datase
   AccuracyControlReport report;
   auto q = quantize_with_accuracy_control(model, calibration, **validation, factory, accuracy_options(a), &report);
   if (!q.ok()) return fail(q.status().with_context(a.model));
-  if (Status s = write_outputs(*q, a.output, a.report, a.report.empty() ? "" : report.to_json()); !s.ok()) {
-    return fail(s);
-  }
+  if (Status s = write_outputs(*q, a.output, text_outputs(a, report)); !s.ok()) return fail(s);
   std::printf("model written to %s\n%s", a.output.c_str(), report.summary().c_str());
+  if (!a.html.empty()) std::printf("report page written to %s\n", a.html.c_str());
   if (!report.budget_met) {
     std::fprintf(stderr, "qac: the accuracy budget was not met: the best model found was written (drop %.4f > %.4f)\n",
                  report.final_drop, report.max_drop);
@@ -108,10 +115,9 @@ int run(const QuantizeArgs& a) {
   QuantizationReport report;
   auto q = quantize(*model, **data, to_options(a.flags), &report);
   if (!q.ok()) return fail(q.status().with_context(a.model));
-  if (Status s = write_outputs(*q, a.output, a.report, a.report.empty() ? "" : report.to_json()); !s.ok()) {
-    return fail(s);
-  }
+  if (Status s = write_outputs(*q, a.output, text_outputs(a, report)); !s.ok()) return fail(s);
   print_summary(report, a.output);
+  if (!a.html.empty()) std::printf("report page written to %s\n", a.html.c_str());
   return kExitOk;
 }
 
@@ -126,6 +132,9 @@ void add_quantize_command(CLI::App& root, int& exit_code) {
       ->required();
   cmd->add_option("-o,--output", args->output, "Where to write the quantized model")->required();
   cmd->add_option("--report", args->report, "Also write a JSON report of every decision here");
+  cmd->add_option("--html", args->html,
+                  "Also write the report as one self-contained HTML page here (verdict, search, sensitivities, "
+                  "per-layer error, calibration, speed)");
   add_quantize_flags(*cmd, args->flags);
   auto* ac = "Accuracy control";
   cmd->add_option("--validation", args->validation,

@@ -1,20 +1,20 @@
 #include "output_files.h"
 
-#include <optional>
-
 #include "core/atomic_file.h"
 
 namespace qac::cli {
 
 Status write_outputs(const Model& model, const std::filesystem::path& model_path,
-                     const std::filesystem::path& report_path, const std::string& report_text) {
-  std::optional<StagedFile> report;
-  if (!report_path.empty()) {
-    QAC_ASSIGN_OR_RETURN(StagedFile staged, StagedFile::write(report_path, report_text));
-    report.emplace(std::move(staged));
+                     const std::vector<TextOutput>& texts) {
+  std::vector<StagedFile> staged;
+  for (const TextOutput& t : texts) {
+    if (t.path.empty()) continue;
+    QAC_ASSIGN_OR_RETURN(StagedFile file, StagedFile::write(t.path, t.text));
+    staged.push_back(std::move(file));
   }
   QAC_RETURN_IF_ERROR(model.save(model_path));
-  return report ? report->commit() : Status::Ok();
+  for (StagedFile& file : staged) QAC_RETURN_IF_ERROR(file.commit());
+  return Status::Ok();
 }
 
 }  // namespace qac::cli

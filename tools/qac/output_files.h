@@ -3,17 +3,24 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "qac/model.h"
 #include "qac/status.h"
 
 namespace qac::cli {
 
-// Writes `model` to `model_path` and, when `report_path` is not empty, `report_text` to it.
-// Both are written atomically, and the report is put in place only once the model is: on
-// error neither path has been touched (the rare failure to rename the report after the model
-// leaves the model written and is reported as an error naming the report).
+// A text output of a run (JSON report, HTML page); an empty path means not requested.
+struct TextOutput {
+  std::filesystem::path path;
+  std::string text;
+};
+
+// Writes `model` to `model_path` and every requested text output. All are written atomically:
+// the texts are staged first, and put in place only once the model is, so on error no path has
+// been touched (the rare failure to rename a text after the model leaves the model written and
+// is reported as an error naming that file).
 Status write_outputs(const Model& model, const std::filesystem::path& model_path,
-                     const std::filesystem::path& report_path, const std::string& report_text);
+                     const std::vector<TextOutput>& texts);
 
 }  // namespace qac::cli
