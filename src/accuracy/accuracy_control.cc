@@ -108,12 +108,15 @@ Status measure_latency(const onnx::ModelProto& fp32, const onnx::ModelProto& pla
   return Status::Ok();
 }
 
-}  // namespace
+// The metric: a streamed one (built by `metric`) or a whole-model validator; exactly one is set.
+struct Scoring {
+  const MetricFactory* metric = nullptr;
+  ModelValidator* validator = nullptr;
+};
 
-Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
-                                             const Dataset& validation, const MetricFactory& validate,
-                                             const AccuracyControlOptions& requested,
-                                             AccuracyControlReport* report) {
+Result<Model> run_accuracy_control(const Model& model, const Dataset& calibration, const Dataset& validation,
+                                   const Scoring& scoring, const AccuracyControlOptions& requested,
+                                   AccuracyControlReport* report) {
   AccuracyControlReport local;
   AccuracyControlReport& rep = report ? *report : local;
   rep = AccuracyControlReport{};
@@ -122,7 +125,12 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   AccuracyControlOptions options = requested;
   const auto start = std::chrono::steady_clock::now();
   PhaseTimer timer(rep.seconds_per_phase);
-  if (!validate) return Status::InvalidArgument("accuracy control needs a validation metric");
+  if (scoring.metric && !*scoring.metric) return Status::InvalidArgument("accuracy control needs a validation metric");
+  if (scoring.validator && scoring.validator->first_sample(scoring.validator->num_items()) != validation.size()) {
+    return Status::InvalidArgument(scoring.validator->name() + "'s items cover " +
+                                   std::to_string(scoring.validator->first_sample(scoring.validator->num_items())) +
+                                   " samples but the validation data holds " + std::to_string(validation.size()));
+  }
   if (validation.size() == 0) {
     return Status::InvalidData("validation dataset " + validation.description() + " holds no samples");
   }
@@ -143,9 +151,11 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   }
   const SearchOptions sopt = search_options(options);
   QAC_RETURN_IF_ERROR(validate_search_options(sopt));
-  {
-    QAC_ASSIGN_OR_RETURN(auto probe, validate());
+  if (scoring.metric) {
+    QAC_ASSIGN_OR_RETURN(auto probe, (*scoring.metric)());
     rep.metric_name = probe->name();
+  } else {
+    rep.metric_name = scoring.validator->name();
   }
   rep.strategy = options.strategy == SearchStrategy::kNncf ? "nncf" : "qac";
   rep.drop_type = drop_type_name(options.drop_type);
@@ -162,7 +172,10 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
 
   std::vector<QuantizerGroup> groups = build_groups(cm.fp32, cm.setup);
   rep.total_groups = static_cast<int>(groups.size());
-  ModelOracle oracle(cm, groups, validation, validate, options);
+  std::unique_ptr<ModelOracle> oracle_holder =
+      scoring.metric ? std::make_unique<ModelOracle>(cm, groups, validation, *scoring.metric, options)
+                     : std::make_unique<ModelOracle>(cm, groups, validation, *scoring.validator, options);
+  ModelOracle& oracle = *oracle_holder;
   AccuracyControlOptions effective = options;
   if (options.tune_hyperparams) {
     QAC_ASSIGN_OR_RETURN(TuneResult tuned, tune_hyperparams(cm, calibration, oracle, options, &rep.quantization));
@@ -187,7 +200,7 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   rep.int8_metric = result.int8_metric;
   rep.evaluations = result.evaluations;
   rep.full_pass_equivalents =
-      static_cast<double>(oracle.samples_evaluated() - cost_before) / static_cast<double>(validation.size());
+      static_cast<double>(oracle.samples_evaluated() - cost_before) / static_cast<double>(oracle.num_samples());
   for (const auto& s : result.steps) rep.steps.push_back(describe_step(s));
   for (int g : result.reverted) {
     RevertedGroup r;
@@ -231,6 +244,20 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
     timer.lap("latency");
   }
   return make_model(std::move(reparsed), model.label());
+}
+
+}  // namespace
+
+Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
+                                             const Dataset& validation, const MetricFactory& validate,
+                                             const AccuracyControlOptions& options, AccuracyControlReport* report) {
+  return run_accuracy_control(model, calibration, validation, Scoring{&validate, nullptr}, options, report);
+}
+
+Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
+                                             const Dataset& validation, ModelValidator& validator,
+                                             const AccuracyControlOptions& options, AccuracyControlReport* report) {
+  return run_accuracy_control(model, calibration, validation, Scoring{nullptr, &validator}, options, report);
 }
 
 }  // namespace qac
