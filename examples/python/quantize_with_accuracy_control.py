@@ -2,8 +2,9 @@
 """NNCF's accuracy-control workflow on qac: a Fashion-MNIST ViT quantized to INT8 with at most
 MAX_DROP of top-1 accuracy lost on a validation set, the metric computed by a Python function.
 
-Data: Debian's dataset-fashion-mnist (training images 0-299 calibrate, 50000-50999 validate,
-as scripts/train_fashion_mnist.py splits them). Exits 77 when the data set is not installed.
+Data: Debian's dataset-fashion-mnist, split as scripts/train_fashion_mnist.py does: training
+images 0-299 calibrate, 50000-50999 (never trained on) validate. Exits 77 when the data set is
+not installed.
 """
 
 import gzip
@@ -20,7 +21,9 @@ import qac
 
 FASHION_MNIST = "/usr/share/datasets/fashion-mnist"
 MODEL = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "fashion_mnist_vit.onnx")
-MAX_DROP = 0.002  # top-1 accuracy, absolute; plain INT8 loses more
+# Top-1 accuracy, absolute. With min/max activation ranges plain INT8 loses 0.001 here, so the
+# search has to return groups to float.
+MAX_DROP = 0.0005
 
 
 def read_idx(name):
@@ -34,9 +37,9 @@ def read_idx(name):
 class FashionMNIST(torch.utils.data.Dataset):
     """Images as [1, 28, 28] float tensors normalized as the model was trained, and labels."""
 
-    def __init__(self, first, last):
-        self.images = read_idx("train-images-idx3-ubyte.gz")[first:last]
-        self.labels = read_idx("train-labels-idx1-ubyte.gz")[first:last].astype(np.int64)
+    def __init__(self, split, first=0, last=None):
+        self.images = read_idx(f"{split}-images-idx3-ubyte.gz")[first:last]
+        self.labels = read_idx(f"{split}-labels-idx1-ubyte.gz")[first:last].astype(np.int64)
 
     def __len__(self):
         return len(self.labels)
@@ -68,8 +71,8 @@ def main():
         print(f"{FASHION_MNIST} is absent (Debian package dataset-fashion-mnist)", file=sys.stderr)
         return 77
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s: %(message)s")
-    calibration_loader = torch.utils.data.DataLoader(FashionMNIST(0, 300), batch_size=32)
-    validation_loader = torch.utils.data.DataLoader(FashionMNIST(50000, 51000), batch_size=1)
+    calibration_loader = torch.utils.data.DataLoader(FashionMNIST("train", 0, 300), batch_size=1)
+    validation_loader = torch.utils.data.DataLoader(FashionMNIST("train", 50000, 51000), batch_size=1)
 
     calibration_dataset = qac.Dataset(calibration_loader, transform_fn)
     validation_dataset = qac.Dataset(validation_loader, transform_fn)
@@ -82,9 +85,12 @@ def main():
         max_drop=MAX_DROP,
         drop_type=qac.DropType.ABSOLUTE,
         subset_size=300,
-        # Keep every int8 unit placement allows: a result that depends on the data only.
-        advanced_quantization_parameters=qac.AdvancedQuantizationParameters(kernel_timing=False,
-                                                                            measure_latency=False),
+        advanced_quantization_parameters=qac.AdvancedQuantizationParameters(
+            activations_range_estimator=qac.RangeEstimator.MINMAX,
+            # Every int8 unit placement allows, not only those faster on this CPU: a result that
+            # depends on the data and options only.
+            kernel_timing=False,
+            measure_latency=False),
         return_report=True,
     )
     print(report.summary)
