@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checks that qac's sources include only downward: each folder of src/ is a layer that may
 include its own headers, the public headers (include/qac/) and the layers listed for it below;
-include/qac/ includes only itself; the command-line tool includes the public API and the layers
-listed for it. It also fails on any cycle between headers.
+include/qac/ includes only itself; the command-line tool and the Python binding include the
+public API and the layers listed for them. It also fails on any cycle between headers.
 
     scripts/check_layers.py [ROOT]      # exit 0: clean; 1: violations (printed); 2: bad tree
     scripts/check_layers.py --self-test # proves that an upward include and a cycle are caught
@@ -28,8 +28,10 @@ ALLOWED = {
             "evaluation"},
     "report": {"core", "api"},
 }
-# The command-line tool: a client of the public API, plus the lower layers named here.
+# The clients: the command-line tool and the Python binding use the public API, plus the layers
+# named here.
 TOOL_ALLOWED = {"core"}
+PYTHON_ALLOWED = set()
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.MULTILINE)
 SOURCE_SUFFIXES = (".h", ".cc")
@@ -60,7 +62,7 @@ def layer_closure_is_acyclic():
 
 
 def source_files(root):
-    for top in ("src", "include", os.path.join("tools", "qac")):
+    for top in ("src", "include", os.path.join("tools", "qac"), os.path.join("python", "src")):
         base = os.path.join(root, top)
         for folder, _, names in os.walk(base):
             for name in sorted(names):
@@ -69,12 +71,14 @@ def source_files(root):
 
 
 def owner(root, path):
-    """('layer', name) for src/<layer>/..., ('public', 'qac') or ('tool', 'qac')."""
+    """('layer', name) for src/<layer>/..., ('public', 'qac'), ('tool', 'qac') or ('python', 'qac')."""
     rel = os.path.relpath(path, root).split(os.sep)
     if rel[0] == "src":
         return "layer", rel[1]
     if rel[0] == "include":
         return "public", "qac"
+    if rel[0] == "python":
+        return "python", "qac"
     return "tool", "qac"
 
 
@@ -115,10 +119,11 @@ def check(root):
             if kind == "public":
                 if folder != "qac":
                     errors.append(f"{where}: a public header includes a library header")
-            elif kind == "tool":
-                if folder != "qac" and folder not in TOOL_ALLOWED:
-                    errors.append(f"{where}: the tool may use only the public API and "
-                                  f"{sorted(TOOL_ALLOWED)}")
+            elif kind in ("tool", "python"):
+                allowed = TOOL_ALLOWED if kind == "tool" else PYTHON_ALLOWED
+                if folder != "qac" and folder not in allowed:
+                    errors.append(f"{where}: the {kind} client may use only the public API"
+                                  + (f" and {sorted(allowed)}" if allowed else ""))
             elif folder != "qac" and folder != name and folder not in ALLOWED[name]:
                 direction = "up" if folder in ALLOWED and name in closure(folder) else "across"
                 errors.append(f"{where}: src/{name} may not include src/{folder} "

@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libgtest-dev libgmock-dev googletest libbenchmark-dev nlohmann-json3-dev libcli11-dev
   python3 python3-numpy python3-pil python3-onnx python3-torch python3-protobuf
+  python3-dev pybind11-dev python3-pytest python3-sklearn  # the Python package (python/) and its tests
   dataset-fashion-mnist wamerican fonts-dejavu-core fonts-liberation
   chromium  # tests/e2e/e2e_html_report_test.cc renders the HTML report headless
   time  # GNU time: peak memory in bench/calibration.sh

@@ -45,6 +45,35 @@ struct AccuracyControlOptions : QuantizationOptions {
 // Builds a fresh metric for one evaluation (metrics are stateful and streamed).
 using MetricFactory = std::function<Result<std::unique_ptr<Metric>>()>;
 
+// A candidate model as a ModelValidator sees it: it runs on the ONNX Runtime session the search
+// scores with (all optimizations, int8 kernels). Valid only during the evaluate() call that
+// received it.
+class CompiledModel {
+ public:
+  virtual ~CompiledModel() = default;
+  virtual const std::vector<ValueSpec>& inputs() const = 0;
+  virtual const std::vector<ValueSpec>& outputs() const = 0;
+  // Runs the model on one batch; every input by name. Returns every output, in outputs() order.
+  virtual Result<std::vector<Tensor>> run(const NamedTensors& feeds) const = 0;
+};
+
+// The user's validation as a whole-model function (NNCF's validation_fn): given a compiled
+// candidate and a set of validation items, it runs the model itself and returns the metric.
+// Items are the units the search ranks and subsets (ranking_subset_size counts items); item i
+// feeds samples [first_sample(i), first_sample(i + 1)) of the validation Dataset passed next to
+// the validator, which the search uses where it needs model inputs (output noise, sensitivity).
+class ModelValidator {
+ public:
+  virtual ~ModelValidator() = default;
+  virtual std::string name() const = 0;
+  virtual size_t num_items() const = 0;
+  // REQUIRES: item <= num_items(); first_sample(num_items()) == validation.size().
+  virtual size_t first_sample(size_t item) const = 0;
+  // The metric of `model` on `items` (sorted, unique; empty = every item): higher is better;
+  // per_sample empty or one value per item, in `items` order. NaN is an error of the caller.
+  virtual Result<MetricValue> evaluate(const CompiledModel& model, const std::vector<size_t>& items) = 0;
+};
+
 struct RevertedGroup {
   int id = 0;
   std::vector<std::string> nodes;     // ONNX node names returned to float
@@ -135,6 +164,14 @@ struct AccuracyControlReport {
 // still returned (report->budget_met == false); errors are reserved for bad input.
 Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
                                              const Dataset& validation, const MetricFactory& validate,
+                                             const AccuracyControlOptions& options,
+                                             AccuracyControlReport* report = nullptr);
+
+// Same search, with the metric computed by `validator` on the compiled candidates; `validation`
+// holds the model inputs of its items (see ModelValidator). report->metric_name is
+// validator.name().
+Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
+                                             const Dataset& validation, ModelValidator& validator,
                                              const AccuracyControlOptions& options,
                                              AccuracyControlReport* report = nullptr);
 

@@ -20,6 +20,7 @@ enum class StatusCode {
   kUnsupported,      // valid input that qac cannot handle
   kRuntimeError,     // ONNX Runtime or external command failure
   kInternal,         // a qac bug
+  kCancelled,        // the caller's cancellation check asked the run to stop (run_control.h)
 };
 
 const char* status_code_name(StatusCode code);
@@ -38,6 +39,7 @@ class [[nodiscard]] Status {
   static Status Unsupported(std::string m) { return {StatusCode::kUnsupported, std::move(m)}; }
   static Status RuntimeError(std::string m) { return {StatusCode::kRuntimeError, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::move(m)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <cmath>
 #include <filesystem>
 #include <sstream>
@@ -170,12 +171,23 @@ Status measure_latency(const onnx::ModelProto& fp32, const onnx::ModelProto& pla
   return Status::Ok();
 }
 
+// The metric: a streamed one (built by `metric`) or a whole-model validator; exactly one is set.
+struct Scoring {
+  const MetricFactory* metric = nullptr;
+  ModelValidator* validator = nullptr;
+};
+
 // Checks what the search needs before any work: data present and matching the model, search
 // options valid, a metric to build. Fixes options.batch_size (one sample per run for a model that
 // couples the samples of a batch) and fills the report's header fields.
 Status check_and_settle(const Model& model, const Dataset& calibration, const Dataset& validation,
-                        const MetricFactory& validate, AccuracyControlOptions& options, AccuracyControlReport& rep) {
-  if (!validate) return Status::InvalidArgument("accuracy control needs a validation metric");
+                        const Scoring& scoring, AccuracyControlOptions& options, AccuracyControlReport& rep) {
+  if (scoring.metric && !*scoring.metric) return Status::InvalidArgument("accuracy control needs a validation metric");
+  if (scoring.validator && scoring.validator->first_sample(scoring.validator->num_items()) != validation.size()) {
+    return Status::InvalidArgument(scoring.validator->name() + "'s items cover " +
+                                   std::to_string(scoring.validator->first_sample(scoring.validator->num_items())) +
+                                   " samples but the validation data holds " + std::to_string(validation.size()));
+  }
   if (validation.size() == 0) {
     return Status::InvalidData("validation dataset " + validation.description() + " holds no samples");
   }
@@ -193,9 +205,11 @@ Status check_and_settle(const Model& model, const Dataset& calibration, const Da
     rep.steps.push_back(coupling);
   }
   QAC_RETURN_IF_ERROR(validate_search_options(search_options(options)));
-  {
-    QAC_ASSIGN_OR_RETURN(auto probe, validate());
+  if (scoring.metric) {
+    QAC_ASSIGN_OR_RETURN(auto probe, (*scoring.metric)());
     rep.metric_name = probe->name();
+  } else {
+    rep.metric_name = scoring.validator->name();
   }
   rep.strategy = options.strategy == SearchStrategy::kNncf ? "nncf" : "qac";
   rep.drop_type = drop_type_name(options.drop_type);
@@ -253,12 +267,9 @@ Result<onnx::ModelProto> confirm_final(ModelOracle& oracle, const std::vector<in
   return reparsed;
 }
 
-}  // namespace
-
-Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
-                                             const Dataset& validation, const MetricFactory& validate,
-                                             const AccuracyControlOptions& requested,
-                                             AccuracyControlReport* report) {
+Result<Model> run_accuracy_control(const Model& model, const Dataset& calibration, const Dataset& validation,
+                                   const Scoring& scoring, const AccuracyControlOptions& requested,
+                                   AccuracyControlReport* report) {
   AccuracyControlReport local;
   AccuracyControlReport& rep = report ? *report : local;
   rep = AccuracyControlReport{};
@@ -267,7 +278,7 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
   AccuracyControlOptions options = requested;
   const auto start = std::chrono::steady_clock::now();
   PhaseTimer timer(rep.seconds_per_phase);
-  QAC_RETURN_IF_ERROR(check_and_settle(model, calibration, validation, validate, options, rep));
+  QAC_RETURN_IF_ERROR(check_and_settle(model, calibration, validation, scoring, options, rep));
 
   QAC_ASSIGN_OR_RETURN(CalibratedModel cm, prepare(model_proto(model), options, &rep.quantization));
   timer.lap("prepare");
@@ -280,7 +291,10 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
 
   std::vector<QuantizerGroup> groups = build_groups(cm.fp32, cm.setup);
   rep.total_groups = static_cast<int>(groups.size());
-  ModelOracle oracle(cm, groups, validation, validate, options);
+  std::unique_ptr<ModelOracle> oracle_holder =
+      scoring.metric ? std::make_unique<ModelOracle>(cm, groups, validation, *scoring.metric, options)
+                     : std::make_unique<ModelOracle>(cm, groups, validation, *scoring.validator, options);
+  ModelOracle& oracle = *oracle_holder;
   AccuracyControlOptions effective = options;
   if (options.tune_hyperparams) {
     QAC_ASSIGN_OR_RETURN(TuneResult tuned, tune_hyperparams(cm, calibration, oracle, options, &rep.quantization));
@@ -302,7 +316,7 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
                                                       : search_qac(oracle, sopt));
   timer.lap("search");
   record_search(result, groups, cm,
-                static_cast<double>(oracle.samples_evaluated() - cost_before) / static_cast<double>(validation.size()),
+                static_cast<double>(oracle.samples_evaluated() - cost_before) / static_cast<double>(oracle.num_samples()),
                 rep);
   rep.search_steps = step_records(result);
   if (oracle.probed_sensitivity().empty() && !groups.empty()) {
@@ -320,6 +334,20 @@ Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& 
     timer.lap("latency");
   }
   return make_model(std::move(final_model), model.label());
+}
+
+}  // namespace
+
+Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
+                                             const Dataset& validation, const MetricFactory& validate,
+                                             const AccuracyControlOptions& options, AccuracyControlReport* report) {
+  return run_accuracy_control(model, calibration, validation, Scoring{&validate, nullptr}, options, report);
+}
+
+Result<Model> quantize_with_accuracy_control(const Model& model, const Dataset& calibration,
+                                             const Dataset& validation, ModelValidator& validator,
+                                             const AccuracyControlOptions& options, AccuracyControlReport* report) {
+  return run_accuracy_control(model, calibration, validation, Scoring{nullptr, &validator}, options, report);
 }
 
 }  // namespace qac

@@ -1,15 +1,14 @@
-// Leveled logging to stderr. Decisions the tool takes are logged at kInfo with ONNX names.
+// Leveled logging to stderr, or to the sink set with set_log_sink() (qac/run_control.h).
+// Decisions the tool takes are logged at kInfo with ONNX names.
 #pragma once
 
 #include <sstream>
 #include <string>
 
+#include "qac/run_control.h"
+
 namespace qac {
 
-enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3, kQuiet = 4 };
-
-void set_log_level(LogLevel level);
-LogLevel log_level();
 void log_message(LogLevel level, const std::string& message);
 
 }  // namespace qac

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "data/dataset_subset.h"
+#include "evaluation/compiled_session.h"
 #include "evaluation/sensitivity_probe.h"
 #include "core/log.h"
 #include "onnx/model_io.h"
@@ -46,6 +47,34 @@ ModelOracle::ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> 
                          size_t reference_budget_bytes)
     : cm_(cm), groups_(std::move(groups)), validation_(validation), metric_(std::move(metric)), options_(options),
       reference_budget_bytes_(reference_budget_bytes) {}
+
+ModelOracle::ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
+                         ModelValidator& validator, const AccuracyControlOptions& options)
+    : cm_(cm), groups_(std::move(groups)), validation_(validation), validator_(&validator), options_(options),
+      reference_budget_bytes_(0) {}
+
+std::vector<size_t> ModelOracle::rows_of(const std::vector<size_t>& samples) const {
+  if (!validator_ || samples.empty()) return samples;
+  std::vector<size_t> rows;
+  for (size_t item : samples) {
+    for (size_t r = validator_->first_sample(item); r < validator_->first_sample(item + 1); ++r) rows.push_back(r);
+  }
+  return rows;
+}
+
+Result<Evaluation> ModelOracle::validate(const CompiledModel& model, const std::vector<size_t>& samples) {
+  QAC_ASSIGN_OR_RETURN(MetricValue v, validator_->evaluate(model, samples));
+  const size_t expected = samples.empty() ? validator_->num_items() : samples.size();
+  if (v.value != v.value) return Status::InvalidData(validator_->name() + " returned NaN");
+  if (!v.per_sample.empty() && v.per_sample.size() != expected) {
+    return Status::InvalidData(validator_->name() + " returned " + std::to_string(v.per_sample.size()) +
+                               " per-sample values for " + std::to_string(expected) + " items");
+  }
+  Evaluation e;
+  e.metric = v.value;
+  e.per_sample = std::move(v.per_sample);
+  return e;
+}
 
 Result<onnx::ModelProto> ModelOracle::model_for(const std::vector<int>& reverted) const {
   std::set<std::string> disabled;
@@ -104,13 +133,18 @@ Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, co
   const auto start = std::chrono::steady_clock::now();
   QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), label));
   const auto created = std::chrono::steady_clock::now();
-  std::unique_ptr<SubsetDataset> subset;
-  const Dataset& data = view(samples, subset);
-  QAC_ASSIGN_OR_RETURN(Evaluation e, score(*session, data, reference_for(samples)));
+  Evaluation e;
+  if (validator_) {
+    QAC_ASSIGN_OR_RETURN(e, validate(CompiledSession(*session), samples));
+  } else {
+    std::unique_ptr<SubsetDataset> subset;
+    QAC_ASSIGN_OR_RETURN(e, score(*session, view(samples, subset), reference_for(samples)));
+  }
   const auto scored = std::chrono::steady_clock::now();
+  const size_t count = samples.empty() ? num_samples() : samples.size();
   real_cost_.create_seconds = std::chrono::duration<double>(created - start).count();
   real_cost_.seconds_per_sample =
-      std::chrono::duration<double>(scored - created).count() / static_cast<double>(data.size());
+      std::chrono::duration<double>(scored - created).count() / static_cast<double>(count);
   has_real_cost_ = true;
   return e;
 }
@@ -118,7 +152,7 @@ Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, co
 Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
   QAC_ASSIGN_OR_RETURN(Evaluation e, evaluate_model(model, samples, "quantized model"));
-  samples_evaluated_ += samples.empty() ? validation_.size() : samples.size();
+  samples_evaluated_ += samples.empty() ? num_samples() : samples.size();
   if (samples.empty()) {
     std::vector<int> key = reverted;
     std::sort(key.begin(), key.end());
@@ -132,12 +166,17 @@ Result<Evaluation> ModelOracle::evaluate_switchable(const std::vector<int>& reve
   for (int g : reverted) {
     if (g < 0 || static_cast<size_t>(g) >= groups_.size()) return Status::Internal("bad group id");
   }
-  std::unique_ptr<SubsetDataset> subset;
-  const SwitchedDataset data = switchable_->feed(view(samples, subset), reverted);
-  EvaluationOptions eo;
-  eo.fetch = switchable_->model_outputs();
-  QAC_ASSIGN_OR_RETURN(Evaluation e, score(switchable_->session(), data, reference_for(samples), eo));
-  samples_evaluated_ += data.size();
+  Evaluation e;
+  if (validator_) {
+    QAC_ASSIGN_OR_RETURN(e, validate(CompiledSession(*switchable_, reverted), samples));
+  } else {
+    std::unique_ptr<SubsetDataset> subset;
+    const SwitchedDataset data = switchable_->feed(view(samples, subset), reverted);
+    EvaluationOptions eo;
+    eo.fetch = switchable_->model_outputs();
+    QAC_ASSIGN_OR_RETURN(e, score(switchable_->session(), data, reference_for(samples), eo));
+  }
+  samples_evaluated_ += samples.size();
   e.approximate = true;
   return e;
 }
@@ -192,7 +231,7 @@ Result<bool> ModelOracle::switchable_usable(const std::vector<size_t>& samples) 
 }
 
 Result<Evaluation> ModelOracle::screen(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
-  if (samples.empty() || samples.size() >= validation_.size()) return evaluate(reverted, samples);
+  if (samples.empty() || samples.size() >= num_samples()) return evaluate(reverted, samples);
   QAC_ASSIGN_OR_RETURN(bool usable, switchable_usable(samples));
   if (!usable) return evaluate(reverted, samples);
   return evaluate_switchable(reverted, samples);
@@ -208,6 +247,11 @@ const Evaluation* ModelOracle::full_set_result(const std::vector<int>& reverted)
 Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples) {
   if (auto it = fp32_cache_.find(samples); it != fp32_cache_.end()) return it->second;
   QAC_ASSIGN_OR_RETURN(const Session* session, fp32_session());
+  if (validator_) {
+    QAC_ASSIGN_OR_RETURN(Evaluation e, validate(CompiledSession(*session), samples));
+    fp32_cache_[samples] = e;
+    return e;
+  }
   EvaluationOptions eo;
   if (samples.empty() && !reference_) {
     // The first pass of the FP32 model over the whole set keeps its outputs (within budget).
@@ -229,9 +273,10 @@ Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples
 Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
   QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), "quantized model"));
-  const ReferenceSource reference = reference_for(samples);
+  const std::vector<size_t> rows = rows_of(samples);
+  const ReferenceSource reference = reference_for(rows);
   std::unique_ptr<SubsetDataset> subset;
-  const Dataset* data = &view(samples, subset);
+  const Dataset* data = &view(rows, subset);
   ErrorSums sums;
   const size_t batch = options_.batch_size ? options_.batch_size : auto_batch_size(*session, data->size());
   QAC_RETURN_IF_ERROR(run_batches(*session, *data, data->size(), batch, {},
@@ -242,7 +287,7 @@ Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const 
         }
         return Status::Ok();
       }));
-  samples_evaluated_ += data->size();
+  samples_evaluated_ += samples.empty() ? num_samples() : samples.size();
   return sums.relative();
 }
 

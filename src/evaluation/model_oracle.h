@@ -33,9 +33,15 @@ class ModelOracle : public ConfigOracle {
   ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
               MetricFactory metric, const AccuracyControlOptions& options,
               size_t reference_budget_bytes = kDefaultReferenceBudgetBytes);
+  // The same oracle scoring with `validator` (compiled sessions, its items as the samples)
+  // instead of a streamed metric; `validation` holds the inputs of its items.
+  // REQUIRES: `validator` outlives the oracle.
+  ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
+              ModelValidator& validator, const AccuracyControlOptions& options);
 
   size_t num_groups() const override { return groups_.size(); }
-  size_t num_samples() const override { return validation_.size(); }
+  // Validation samples, or the validator's items.
+  size_t num_samples() const override { return validator_ ? validator_->num_items() : validation_.size(); }
   Result<Evaluation> evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) override;
   // Screening on a strict subset: on the switchable model (switchable_screen.h) when its
   // session pays off (switchable_pays_off, from the cost of the latest real evaluation; see
@@ -77,6 +83,10 @@ class ModelOracle : public ConfigOracle {
 
  private:
   Result<const Session*> fp32_session();
+  // The validation Dataset rows of `samples` (items, with a validator; empty = all).
+  std::vector<size_t> rows_of(const std::vector<size_t>& samples) const;
+  // The validator's metric of `model` on `samples` (empty = all).
+  Result<Evaluation> validate(const CompiledModel& model, const std::vector<size_t>& samples);
   // The validation samples `samples` (empty = all); `holder` keeps a subset view alive.
   const Dataset& view(const std::vector<size_t>& samples, std::unique_ptr<SubsetDataset>& holder) const;
   // FP32 outputs of the batches of the view of `samples` (empty = all): cached, or computed.
@@ -97,6 +107,7 @@ class ModelOracle : public ConfigOracle {
   std::vector<QuantizerGroup> groups_;
   const Dataset& validation_;
   MetricFactory metric_;
+  ModelValidator* validator_ = nullptr;  // set: scores with it instead of metric_
   AccuracyControlOptions options_;
   size_t reference_budget_bytes_;
   std::unique_ptr<Session> fp32_;

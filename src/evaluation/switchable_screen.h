@@ -34,6 +34,8 @@ class SwitchableScreen {
   // score it.
   const std::vector<std::string>& model_outputs() const { return model_outputs_; }
   size_t num_groups() const { return num_groups_; }
+  // The bool input that carries the configuration (fed by feed() and switched()).
+  const std::string& switch_input() const { return switch_input_; }
   // `data` fed to the session with the groups in `reverted` in float, all others quantized.
   // REQUIRES: every id < num_groups(); `data` outlives the view.
   SwitchedDataset feed(const Dataset& data, const std::vector<int>& reverted) const;

@@ -103,6 +103,10 @@ Status undo_smoothing(CalibratedModel& cm, onnx::ModelProto unsmoothed, const Qu
 
 Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOptions& options,
                                 QuantizationReport* report) {
+  if (options.smooth_quant_alpha && !(*options.smooth_quant_alpha >= 0 && *options.smooth_quant_alpha <= 1)) {
+    return Status::InvalidArgument("smooth_quant_alpha must be in [0, 1], got " +
+                                   std::to_string(*options.smooth_quant_alpha));
+  }
   CalibratedModel cm;
   NormalizeLog nlog;
   QAC_RETURN_IF_ERROR(normalize(model, nlog));

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <set>
 
+#include "core/cancel.h"
+
 namespace qac {
 namespace {
 
@@ -79,6 +81,7 @@ Status run_batches(const Session& session, const Dataset& data, size_t num_sampl
   std::vector<Tensor>& outputs = run_outputs.tensors;
   for (size_t first = first_sample; first < end; first += batch_size) {
     const size_t count = std::min(batch_size, end - first);
+    QAC_RETURN_IF_ERROR(check_cancelled());
     QAC_ASSIGN_OR_RETURN(NamedTensors inputs, data.read(first, count));
     if (fixed > 0 && count < fixed) {
       NamedTensors padded;

@@ -7,8 +7,7 @@
 
 #include "qac/metric.h"
 #include "qac/option_names.h"
-#include "core/log.h"
-#include "core/progress.h"
+#include "qac/run_control.h"
 #include "validators.h"
 
 namespace qac::cli {
@@ -154,7 +153,7 @@ void apply_log_flags(const LogFlags& f) {
   } else {
     set_log_level(LogLevel::kWarning);
   }
-  Progress::set_enabled(!f.quiet);
+  set_progress_enabled(!f.quiet);
 }
 
 }  // namespace qac::cli
