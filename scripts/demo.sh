@@ -18,10 +18,10 @@ out="$here/out"
 mkdir -p "$out"
 "$qac" quantize "$model" --calibration "$data/calibration" \
   --validation "$data/validation" --metric ctc-exact --dictionary "$dict" --max-drop 0.01 \
-  --intermediate-dir "$out" -o "$out/rec.int8.onnx" --report "$out/rec.report.json"
+  --intermediate-dir "$out" -o "$out/rec.int8.onnx" --report "$out/rec.report.json" --html "$out/rec.report.html"
 echo
 echo "Held-out words (not used for calibration or validation), exact match:"
 for m in "$model" "$out/rec.fully_quantized.onnx" "$out/rec.int8.onnx"; do
   "$qac" eval "$m" --data "$data/holdout" --metric ctc-exact --dictionary "$dict" -q
 done
-echo "(FP32, plain INT8, INT8 with accuracy control; report: $out/rec.report.json)"
+echo "(FP32, plain INT8, INT8 with accuracy control; report: $out/rec.report.json, page: $out/rec.report.html)"
