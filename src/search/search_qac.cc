@@ -350,6 +350,9 @@ Status QacSearch::unrevert(const std::vector<int>& shortest_prefix) {
 
 Result<bool> QacSearch::groups_interact() {
   if (kind_ != MetricKind::kPerSample || !predictor_.ready() || order_.size() < 2) return false;
+  if (order_.size() + unranked_.size() > static_cast<size_t>(options_.max_num_iterations)) {
+    return false;  // the backward search starts with every group in float
+  }
   double sum_alone = 0;
   for (int group : order_) sum_alone += group_scores_.at(group) - ledger_.int8().metric;
   QAC_RETURN_IF_ERROR(predicted_within(order_, kPhaseScreen).status());
