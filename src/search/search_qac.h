@@ -32,6 +32,10 @@
 //     highest sensitivity(); all groups when the oracle has none.
 //  6. Rank the candidates: revert each alone, evaluate on S, order by proxy, best first (ties
 //     -> higher sensitivity, then lower id). Ranked list L; prefix P(k) = first k of L.
+//  6b. Interaction test (per-sample metrics): screen all ranked groups together; if they gain
+//     more than twice the sum of their gains alone, single reverts rank the groups badly (e.g.
+//     a sample that counts with its worst output). Then measure every group in float and, if
+//     within budget, run the un-revert pass (step 9) from it and stop (backward search).
 //  7. Widen first (per-sample metrics, whose predictions are reliable): if even the longest
 //     allowed prefix P(u), u = min(|L|, max_num_iterations), is predicted over budget, or the
 //     shortest prefix predicted within budget uses more than crowded_prefix_fraction of the
