@@ -82,6 +82,11 @@ struct RevertedGroup {
   // Kernel timing (ONNX Runtime on this CPU, one thread): the time the group's units take in
   // float minus in int8, with the Q/DQ their neighbours need. Empty when the units were not timed.
   std::optional<double> float_cost_us;
+  // Why the group is needed (strategy qac): the evaluation of the returned configuration
+  // without this group, over budget: its index in `search_steps` / `steps` and the drop it
+  // gave (measured, or predicted from the ranking subset, as the step says). Empty for nncf.
+  std::optional<size_t> needed_step;
+  std::optional<double> drop_without;
 };
 
 // Every quantizer group with the two signals the search ranks by.

@@ -232,6 +232,10 @@ void record_search(const SearchResult& result, const std::vector<QuantizerGroup>
     r.op_types = groups[static_cast<size_t>(g)].op_types;
     if (auto it = result.group_scores.find(g); it != result.group_scores.end()) r.score = it->second;
     r.float_cost_us = group_float_cost(cm, groups[static_cast<size_t>(g)]);
+    if (auto it = result.needed.find(g); it != result.needed.end()) {
+      r.needed_step = it->second.step;
+      r.drop_without = it->second.drop_without;
+    }
     rep.reverted.push_back(std::move(r));
     QAC_LOG(kInfo) << "reverted group " << g << " to float: " << rep.reverted.back().nodes.size() << " nodes";
   }

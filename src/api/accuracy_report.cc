@@ -44,7 +44,9 @@ std::string AccuracyControlReport::to_json() const {
   nlohmann::json groups = nlohmann::json::array();
   for (const auto& g : reverted) {
     groups.push_back({{"id", g.id}, {"nodes", g.nodes}, {"op_types", g.op_types}, {"score", g.score},
-                      {"float_cost_us", g.float_cost_us ? nlohmann::json(*g.float_cost_us) : nlohmann::json()}});
+                      {"float_cost_us", g.float_cost_us ? nlohmann::json(*g.float_cost_us) : nlohmann::json()},
+                      {"needed_step", g.needed_step ? nlohmann::json(*g.needed_step) : nlohmann::json()},
+                      {"drop_without", g.drop_without ? nlohmann::json(*g.drop_without) : nlohmann::json()}});
   }
   j["reverted_groups"] = groups;
   if (!tuned_settings.empty()) j["tuned_settings"] = tuned_settings;
@@ -103,6 +105,10 @@ std::string AccuracyControlReport::summary() const {
     for (size_t i = 0; i < g.nodes.size(); ++i) s << " " << g.nodes[i] << " (" << g.op_types[i] << ")";
     if (g.float_cost_us) {
       std::snprintf(buf, sizeof buf, ", in float %+.1f us", *g.float_cost_us);
+      s << buf;
+    }
+    if (g.needed_step && g.drop_without) {
+      std::snprintf(buf, sizeof buf, "; needed: without it drop %.4f (step %zu)", *g.drop_without, *g.needed_step);
       s << buf;
     }
     s << "\n";

@@ -58,6 +58,7 @@ class SearchLedger {
 
   // Logs a decision that evaluates nothing (e.g. NNCF's step back).
   void record(SearchStep step) { steps_.push_back(std::move(step)); }
+  size_t num_steps() const { return steps_.size(); }
   // REQUIRES: at least one step logged.
   SearchStep& last_step() { return steps_.back(); }
 

@@ -11,9 +11,13 @@
 #include "search/ranking.h"
 #include "search/search_ledger.h"
 #include "search/search_predictor.h"
+#include "search/unrevert.h"
 
 namespace qac {
 namespace {
+
+// Groups interact when their gains alone sum to less than this fraction of their gain together.
+constexpr double kInteractionFraction = 0.5;
 
 enum class MetricKind {
   kPerSample,  // per-sample values: stratified proxy of their mean, ranked by it
@@ -41,14 +45,6 @@ std::vector<int> sorted_copy(std::vector<int> configuration) {
   return configuration;
 }
 
-std::vector<int> without(const std::vector<int>& configuration, int group) {
-  std::vector<int> result;
-  for (int g : configuration) {
-    if (g != group) result.push_back(g);
-  }
-  return result;
-}
-
 class QacSearch {
  public:
   QacSearch(ConfigOracle& oracle, const SearchOptions& options, const QacTuning& tuning)
@@ -72,7 +68,8 @@ class QacSearch {
   Result<double> subset_proxy(const std::vector<int>& configuration, const char* phase);
   Result<bool> predicted_within(const std::vector<int>& configuration, const char* phase);
   Result<bool> full_within(const std::vector<int>& configuration, const char* phase);
-  bool removal_hopeless(const std::vector<int>& configuration, int group) const;
+  // Evidence that removing `group` from `configuration` is over budget (see the definition).
+  std::optional<NeededEvidence> removal_hopeless(const std::vector<int>& configuration, int group) const;
 
   // Steps 7-10.
   bool crowded(size_t length) const;
@@ -82,7 +79,13 @@ class QacSearch {
   // The shortest prefix of P(1..upper) measured within budget (bracketed search), or nullopt
   // when P(upper) is measured over budget.
   Result<std::optional<size_t>> locate_shortest_prefix(size_t upper);
-  Result<std::vector<int>> screen_prune(std::vector<int> configuration);
+  // Step 9-10: the un-revert pass (unrevert.h) on the shortest prefix, then its confirmation.
+  Status unrevert(const std::vector<int>& shortest_prefix);
+  Result<ProbedDrop> probe_drop(const std::vector<int>& configuration);
+  // Whether the ranked groups reverted together gain much more than the sum of their gains
+  // alone (step 6b of the header): then ranking by single reverts says little.
+  Result<bool> groups_interact();
+  std::vector<int> all_groups() const;
   SearchResult finish();
 
   ConfigOracle& oracle_;
@@ -102,6 +105,8 @@ class QacSearch {
   // contributions to the proxy.
   std::map<int, std::vector<std::pair<size_t, double>>> alone_changes_;
   std::map<int, double> group_scores_;  // predicted full-set metric with the group alone in float
+  std::map<int, NeededEvidence> needed_;  // per group of the returned configuration
+  std::map<int, size_t> rank_step_;       // per ranked group: its ranking step in the log
 };
 
 size_t QacSearch::allowed_length() const {
@@ -151,8 +156,10 @@ Status QacSearch::set_up_predictor() {
 Status QacSearch::rank_more(const std::vector<int>& groups, const char* phase) {
   const RankingScore score_kind =
       kind_ == MetricKind::kScores ? RankingScore::kNegativeNmse : RankingScore::kSubsetMetric;
+  const size_t first_step = ledger_.num_steps();  // score_groups logs one step per group
   QAC_ASSIGN_OR_RETURN(std::vector<GroupScore> scores,
                        score_groups(ledger_, {}, groups, subset_, score_kind, phase, RankingEvaluation::kScreen));
+  for (size_t i = 0; i < groups.size(); ++i) rank_step_[groups[i]] = first_step + i;
   const size_t subset_size = subset_.empty() ? ledger_.num_samples() : subset_.size();
   for (GroupScore& scored : scores) {
     if (kind_ == MetricKind::kPerSample && scored.per_sample.size() != subset_size) {
@@ -244,7 +251,8 @@ Result<bool> QacSearch::full_within(const std::vector<int>& configuration, const
   return within_budget(drop, options_.max_drop);
 }
 
-bool QacSearch::removal_hopeless(const std::vector<int>& configuration, int group) const {
+std::optional<NeededEvidence> QacSearch::removal_hopeless(const std::vector<int>& configuration,
+                                                          int group) const {
   // A subset sample that reverting `group` alone changed had every disturbance on it involve
   // `group`. If no other group of the configuration changes that sample when reverted alone,
   // the sample is back in its fully quantized state once `group` is quantized again, so the
@@ -253,10 +261,13 @@ bool QacSearch::removal_hopeless(const std::vector<int>& configuration, int grou
   // two quantized layers to flip the prediction). Exact when disturbances act per sample as
   // "any of" or "all of" a few groups; a heuristic otherwise. Only used to skip screens,
   // never to claim a budget.
-  if (kind_ != MetricKind::kPerSample) return false;
+  if (kind_ != MetricKind::kPerSample) return std::nullopt;
   const auto current = proxy_of_.find(sorted_copy(configuration));
   const auto changes = alone_changes_.find(group);
-  if (current == proxy_of_.end() || changes == alone_changes_.end()) return false;
+  const auto rank_step = rank_step_.find(group);
+  if (current == proxy_of_.end() || changes == alone_changes_.end() || rank_step == rank_step_.end()) {
+    return std::nullopt;
+  }
   std::vector<bool> covered(subset_.empty() ? ledger_.num_samples() : subset_.size(), false);
   for (int other : configuration) {
     const auto other_changes = alone_changes_.find(other);
@@ -268,7 +279,8 @@ bool QacSearch::removal_hopeless(const std::vector<int>& configuration, int grou
     if (!covered[position]) loss += contribution;
   }
   const Result<double> drop = ledger_.drop_of(predictor_.metric_of(current->second - loss));
-  return drop.ok() && !within_budget(drop.value(), options_.max_drop);
+  if (!drop.ok() || within_budget(drop.value(), options_.max_drop)) return std::nullopt;
+  return NeededEvidence{drop.value(), rank_step->second};
 }
 
 bool QacSearch::crowded(size_t length) const {
@@ -314,21 +326,50 @@ Result<std::optional<size_t>> QacSearch::locate_shortest_prefix(size_t upper) {
   return within;
 }
 
-Result<std::vector<int>> QacSearch::screen_prune(std::vector<int> configuration) {
-  const std::vector<int> ranked = configuration;  // most useful first
-  for (auto it = ranked.rbegin(); it != ranked.rend(); ++it) {
-    std::vector<int> trial = without(configuration, *it);
-    if (trial.empty()) continue;  // the fully quantized model is over budget
-    if (removal_hopeless(configuration, *it)) continue;
-    QAC_ASSIGN_OR_RETURN(bool within, predicted_within(trial, kPhasePrune));
-    if (within) configuration = std::move(trial);
+Result<ProbedDrop> QacSearch::probe_drop(const std::vector<int>& configuration) {
+  QAC_RETURN_IF_ERROR(predicted_within(configuration, kPhasePrune).status());
+  return ProbedDrop{ledger_.last_step().drop, ledger_.num_steps() - 1};
+}
+
+Status QacSearch::unrevert(const std::vector<int>& shortest_prefix) {
+  UnrevertInputs inputs;
+  inputs.configuration = shortest_prefix;
+  inputs.max_drop = options_.max_drop;
+  inputs.fully_quantized = ProbedDrop{ledger_.int8_drop(), 1};  // the second baseline step
+  inputs.probe = [this](const std::vector<int>& configuration) { return probe_drop(configuration); };
+  inputs.hopeless = [this](const std::vector<int>& configuration, int group) {
+    return removal_hopeless(configuration, group);
+  };
+  QAC_ASSIGN_OR_RETURN(UnrevertResult pruned, unrevert_pass(inputs));
+  if (pruned.configuration.size() != shortest_prefix.size()) {
+    QAC_RETURN_IF_ERROR(full_within(pruned.configuration, kPhaseConfirm).status());
   }
-  return configuration;
+  if (sorted_copy(pruned.configuration) == ledger_.best().reverted) needed_ = std::move(pruned.needed);
+  return Status::Ok();
+}
+
+Result<bool> QacSearch::groups_interact() {
+  if (kind_ != MetricKind::kPerSample || !predictor_.ready() || order_.size() < 2) return false;
+  if (order_.size() + unranked_.size() > static_cast<size_t>(options_.max_num_iterations)) {
+    return false;  // the backward search starts with every group in float
+  }
+  double sum_alone = 0;
+  for (int group : order_) sum_alone += group_scores_.at(group) - ledger_.int8().metric;
+  QAC_RETURN_IF_ERROR(predicted_within(order_, kPhaseScreen).status());
+  const double together = predictor_.metric_of(proxy_of_.at(sorted_copy(order_))) - ledger_.int8().metric;
+  return together > 0 && sum_alone < kInteractionFraction * together;
+}
+
+std::vector<int> QacSearch::all_groups() const {
+  std::vector<int> all = order_;  // most useful first, then the unranked by sensitivity
+  all.insert(all.end(), unranked_.begin(), unranked_.end());
+  return all;
 }
 
 SearchResult QacSearch::finish() {
   SearchResult result = ledger_.make_result(ledger_.best());
   result.group_scores = std::move(group_scores_);
+  result.needed = std::move(needed_);
   return result;
 }
 
@@ -343,6 +384,14 @@ Result<SearchResult> QacSearch::run() {
   choose_kind_and_subset();
   QAC_RETURN_IF_ERROR(set_up_predictor());
   QAC_RETURN_IF_ERROR(rank_candidates());
+  QAC_ASSIGN_OR_RETURN(bool interacting, groups_interact());
+  if (interacting) {
+    QAC_ASSIGN_OR_RETURN(bool all_within, full_within(all_groups(), kPhaseBisect));
+    if (all_within) {
+      QAC_RETURN_IF_ERROR(unrevert(all_groups()));
+      return finish();
+    }
+  }
 
   std::optional<size_t> shortest;
   while (true) {
@@ -363,13 +412,7 @@ Result<SearchResult> QacSearch::run() {
   }
   if (!shortest) return finish();  // unreachable budget: best seen, budget_met = false
 
-  const std::vector<int> shortest_prefix = prefix(*shortest);
-  if (predictor_.ready()) {
-    QAC_ASSIGN_OR_RETURN(std::vector<int> pruned, screen_prune(shortest_prefix));
-    if (pruned.size() != shortest_prefix.size()) {
-      QAC_RETURN_IF_ERROR(full_within(pruned, kPhaseConfirm).status());
-    }
-  }
+  if (predictor_.ready()) QAC_RETURN_IF_ERROR(unrevert(prefix(*shortest)));
   return finish();
 }
 

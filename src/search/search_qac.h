@@ -13,7 +13,8 @@
 //    predictions, and spends full validations only to confirm.
 //  - no cache: every (configuration, sample set) is evaluated at most once (SearchLedger memo).
 //  - NNCF keeps every group it reverted, including ones made redundant by later reverts; qac
-//    re-quantizes groups that turn out unnecessary (pruning).
+//    re-quantizes every group that turns out unnecessary (the un-revert pass, step 9), which
+//    also repairs a prefix that a noisy ranking made too long (interacting groups).
 //
 // Algorithm:
 //  1. Baseline: FP32 and fully quantized on all N samples. Done if within budget (or no group
@@ -31,6 +32,10 @@
 //     highest sensitivity(); all groups when the oracle has none.
 //  6. Rank the candidates: revert each alone, evaluate on S, order by proxy, best first (ties
 //     -> higher sensitivity, then lower id). Ranked list L; prefix P(k) = first k of L.
+//  6b. Interaction test (per-sample metrics): screen all ranked groups together; if they gain
+//     more than twice the sum of their gains alone, single reverts rank the groups badly (e.g.
+//     a sample that counts with its worst output). Then measure every group in float and, if
+//     within budget, run the un-revert pass (step 9) from it and stop (backward search).
 //  7. Widen first (per-sample metrics, whose predictions are reliable): if even the longest
 //     allowed prefix P(u), u = min(|L|, max_num_iterations), is predicted over budget, or the
 //     shortest prefix predicted within budget uses more than crowded_prefix_fraction of the
@@ -44,12 +49,15 @@
 //     and adds a calibration point. Stops when nothing shorter is predicted within budget or
 //     hi = lo + 1. If P(u) is measured over budget, widen and repeat 7-8; with nothing left
 //     to widen the budget is unreachable (return the best seen, budget_met = false).
-//  9. Prune by screening: for each group of P(hi), least important first, drop it if the
-//     configuration without it is still predicted within budget. A screen is skipped when the
+//  9. Un-revert (unrevert.h): score the removal of each group of P(hi) (the drop without it,
+//     screened), remove at once the largest batch of the cheapest-to-re-quantize groups that
+//     stays within budget (bisection on the batch size), try the rest one at a time, and check
+//     every group left in float on the final configuration. A removal is not scored when the
 //     samples only that group fixes (on its own ranking evaluation, and not fixed alone by any
 //     other reverted group) are worth more than the slack: they come back when it is
-//     re-quantized whatever else stays in float.
-// 10. Confirm the pruned configuration on the full set (when the prune removed anything).
+//     re-quantized whatever else stays in float. The result records, per group left in float,
+//     the step that showed it is needed (SearchResult::needed).
+// 10. Confirm the un-reverted configuration on the full set (when the pass removed anything).
 // 11. Predictions only choose what to measure: a configuration is reported within budget only
 //     from its full-set measurement. Every subset evaluation (ranking, widening, screens,
 //     prune screens) goes through ConfigOracle::screen(), which may answer from an approximate

@@ -72,6 +72,14 @@ struct SearchCandidate {
 // higher metric; among those over budget higher metric, then fewer reverted groups.
 bool is_better_candidate(const SearchCandidate& a, const SearchCandidate& b);
 
+// Why a group stays in float: the decision-log step (index into SearchResult::steps) that
+// evaluated the returned configuration without that group, and the drop it gave (over budget;
+// predicted or measured, as the step says).
+struct NeededEvidence {
+  double drop_without = 0;
+  size_t step = 0;
+};
+
 struct SearchResult {
   // The returned configuration (for search_nncf: the last model of NNCF's loop).
   std::vector<int> reverted;
@@ -85,6 +93,9 @@ struct SearchResult {
   // Per ranked group: search_nncf, its latest ranking score (subset metric or -NMSE);
   // search_qac, the predicted full-set metric with the group alone in float.
   std::map<int, double> group_scores;
+  // search_qac, per group of `reverted`: the evaluation that showed it is needed (empty when
+  // the returned configuration did not come from the un-revert pass).
+  std::map<int, NeededEvidence> needed;
   double fp32_metric = 0;
   double int8_metric = 0;
   size_t evaluations = 0;              // oracle calls for non-FP32 configurations

