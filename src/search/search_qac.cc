@@ -81,6 +81,9 @@ class QacSearch {
   Result<std::optional<size_t>> locate_shortest_prefix(size_t upper);
   // Step 9-10: the un-revert pass (unrevert.h) on the shortest prefix, then its confirmation.
   Status unrevert(const std::vector<int>& shortest_prefix);
+  // When the un-revert pass's result fails its confirmation: the smallest configuration of its
+  // trajectory that is within budget on the full set, by bisection (the ledger keeps the best).
+  Status step_back(const std::vector<std::vector<int>>& trajectory);
   Result<ProbedDrop> probe_drop(const std::vector<int>& configuration);
   // Whether the ranked groups reverted together gain much more than the sum of their gains
   // alone (step 6b of the header): then ranking by single reverts says little.
@@ -342,9 +345,23 @@ Status QacSearch::unrevert(const std::vector<int>& shortest_prefix) {
   };
   QAC_ASSIGN_OR_RETURN(UnrevertResult pruned, unrevert_pass(inputs));
   if (pruned.configuration.size() != shortest_prefix.size()) {
-    QAC_RETURN_IF_ERROR(full_within(pruned.configuration, kPhaseConfirm).status());
+    QAC_ASSIGN_OR_RETURN(bool confirmed, full_within(pruned.configuration, kPhaseConfirm));
+    if (!confirmed) QAC_RETURN_IF_ERROR(step_back(pruned.trajectory));
   }
   if (sorted_copy(pruned.configuration) == ledger_.best().reverted) needed_ = std::move(pruned.needed);
+  return Status::Ok();
+}
+
+Status QacSearch::step_back(const std::vector<std::vector<int>>& trajectory) {
+  // trajectory[0] is within budget on the full set (the caller's starting point), the last is
+  // not (its confirmation failed). Each configuration is a subset of the one before, so the
+  // drop grows along it: bisect for the last one within budget on the full set.
+  size_t within = 0, over = trajectory.size() - 1;
+  while (over - within > 1) {
+    const size_t mid = within + (over - within) / 2;
+    QAC_ASSIGN_OR_RETURN(bool ok, full_within(trajectory[mid], kPhaseConfirm));
+    (ok ? within : over) = mid;
+  }
   return Status::Ok();
 }
 

@@ -18,7 +18,8 @@ std::vector<int> without_groups(const std::vector<int>& configuration, const std
 
 class Unrevert {
  public:
-  explicit Unrevert(const UnrevertInputs& inputs) : in_(inputs), current_(inputs.configuration) {}
+  explicit Unrevert(const UnrevertInputs& inputs)
+      : in_(inputs), current_(inputs.configuration), trajectory_{inputs.configuration} {}
 
   Result<UnrevertResult> run() {
     QAC_ASSIGN_OR_RETURN(std::vector<int> order, score_removals());
@@ -32,6 +33,7 @@ class Unrevert {
     UnrevertResult result;
     result.configuration = current_;
     for (int g : current_) result.needed[g] = evidence_.at(g);
+    result.trajectory = std::move(trajectory_);
     return result;
   }
 
@@ -100,6 +102,7 @@ class Unrevert {
 
   void remove(const std::vector<int>& groups) {
     current_ = without_groups(current_, groups);
+    trajectory_.push_back(current_);
     for (int g : groups) {
       evidence_.erase(g);
       evidence_configuration_.erase(g);
@@ -148,6 +151,7 @@ class Unrevert {
   std::vector<int> current_;
   std::map<int, NeededEvidence> evidence_;
   std::map<int, std::vector<int>> evidence_configuration_;  // the configuration it was seen in
+  std::vector<std::vector<int>> trajectory_;
 };
 
 }  // namespace

@@ -63,6 +63,9 @@ struct UnrevertInputs {
 struct UnrevertResult {
   std::vector<int> configuration;          // same order as the input, the removed groups left out
   std::map<int, NeededEvidence> needed;    // one entry per group of `configuration`
+  // The configurations the pass went through, each one after a removal: the input first, the
+  // result last; each is a subset of the one before it.
+  std::vector<std::vector<int>> trajectory;
 };
 
 Result<UnrevertResult> unrevert_pass(const UnrevertInputs& inputs);

@@ -65,7 +65,9 @@ AccuracyControlReport synthetic_report(int groups, int steps) {
     s.probe = 1.0 / (1.0 + g % 97) + 1e-6 * g;
     if (g % 4 == 0) s.ranking_score = 0.87 + 0.0001 * g;
     s.reverted = g % 150 == 7;
-    if (s.reverted) r.reverted.push_back({g, s.nodes, s.op_types, s.ranking_score.value_or(0), std::nullopt});
+    if (s.reverted) {
+      r.reverted.push_back({g, s.nodes, s.op_types, s.ranking_score.value_or(0), std::nullopt, std::nullopt, std::nullopt});
+    }
     for (int k = 0; k < 3; ++k) {
       r.layer_errors.push_back({s.nodes[static_cast<size_t>(k)], s.op_types[static_cast<size_t>(k)],
                                 s.nodes[static_cast<size_t>(k)] + "_output_0", g, 40.0 - 0.03 * g - k});
@@ -117,7 +119,7 @@ TEST(HtmlReport, NodeNamesWithMarkupAreEscapedEverywhere) {
   const std::string evil = "<script>alert(\"x\")</script>&'b";
   r.groups[1].nodes[0] = evil;
   r.groups[1].reverted = true;
-  r.reverted.push_back({1, r.groups[1].nodes, r.groups[1].op_types, 0.9, 12.5});
+  r.reverted.push_back({1, r.groups[1].nodes, r.groups[1].op_types, 0.9, 12.5, std::nullopt, std::nullopt});
   r.layer_errors[3].node = evil;
   r.quantization.activation_ranges[0].tensor = evil;
   r.quantization.skipped.push_back({evil, "Softmax", "no int8 kernel <here>"});

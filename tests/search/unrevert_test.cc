@@ -66,6 +66,20 @@ TEST(Unrevert, CutsAPrefixWithManyUnnecessaryGroupsToTheNeededOnes) {
     without.erase(std::find(without.begin(), without.end(), g));
     EXPECT_DOUBLE_EQ(evidence.drop_without, model.drop_of(without)) << "group " << g;
   }
+  // The trajectory (what search_qac steps back along when the result fails its full-set
+  // confirmation): the input first, the result last, each configuration a subset of the one
+  // before it, each within budget for the probe.
+  const auto& trajectory = result->trajectory;
+  ASSERT_GE(trajectory.size(), 2u);
+  EXPECT_EQ(trajectory.front(), inputs.configuration);
+  EXPECT_EQ(trajectory.back(), result->configuration);
+  for (size_t i = 1; i < trajectory.size(); ++i) {
+    EXPECT_LT(trajectory[i].size(), trajectory[i - 1].size());
+    for (int g : trajectory[i]) {
+      EXPECT_NE(std::find(trajectory[i - 1].begin(), trajectory[i - 1].end(), g), trajectory[i - 1].end());
+    }
+    EXPECT_LE(model.drop_of(trajectory[i]), inputs.max_drop);
+  }
 }
 
 TEST(Unrevert, RemovesAGroupThatBecomesUnnecessaryOnlyAfterOthersLeave) {
