@@ -24,6 +24,10 @@ class Unrevert {
   Result<UnrevertResult> run() {
     QAC_ASSIGN_OR_RETURN(std::vector<int> order, score_removals());
     QAC_ASSIGN_OR_RETURN(size_t batch, largest_removable_batch(order));
+    for (size_t k = 1; k < batch; ++k) {  // the batch's smaller removals, for a step back
+      const std::vector<int> removed(order.begin(), order.begin() + static_cast<long>(k));
+      trajectory_.push_back(without_groups(current_, removed));
+    }
     remove(std::vector<int>(order.begin(), order.begin() + static_cast<long>(batch)));
     for (size_t i = batch; i < order.size(); ++i) {
       QAC_ASSIGN_OR_RETURN(bool removed, try_removal(order[i]));

@@ -63,8 +63,9 @@ struct UnrevertInputs {
 struct UnrevertResult {
   std::vector<int> configuration;          // same order as the input, the removed groups left out
   std::map<int, NeededEvidence> needed;    // one entry per group of `configuration`
-  // The configurations the pass went through, each one after a removal: the input first, the
-  // result last; each is a subset of the one before it.
+  // The configurations the pass went through: the input first, then the batch of step 2 removed
+  // one group at a time (in its order; the intermediate ones are not probed), then each
+  // removal of step 3 and 4, the result last. Each is a subset of the one before it.
   std::vector<std::vector<int>> trajectory;
 };
 
