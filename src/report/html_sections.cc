@@ -128,11 +128,13 @@ std::string verdict_section(const AccuracyControlReport& r) {
 
 std::string search_section(const AccuracyControlReport& r) {
   std::string body;
-  body += "<p class=\"note\">Each mark is one evaluation: its drop against FP32 (filled: measured on all " +
-          std::string("validation samples; hollow: predicted from a subset), the dashed line the budget. Ranking "
-                      "evaluations (one group in float on the ranking subset) are ticks below the axis. ") +
-          std::to_string(r.evaluations) + " evaluations, " + number(r.full_pass_equivalents, 3) +
-          " full validation passes.</p>\n";
+  body += "<p class=\"note\">Each mark is one step of the search's log: its drop against FP32 (filled: " +
+          std::string("measured on all validation samples; hollow: predicted from a subset), the dashed line the "
+                      "budget; a step the search answered from a configuration it had already measured repeats "
+                      "that evaluation. Ranking evaluations (one group in float on the ranking subset) are ticks "
+                      "below the axis. ") +
+          std::to_string(r.search_steps.size()) + " steps, " + std::to_string(r.evaluations) + " evaluations, " +
+          number(r.full_pass_equivalents, 3) + " full validation passes.</p>\n";
   body += search_plot(r.search_steps, r.max_drop);
   std::vector<std::string> rows;
   for (size_t i = 0; i < r.search_steps.size(); ++i) {
