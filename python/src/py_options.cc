@@ -2,7 +2,7 @@
 
 #include <pybind11/stl.h>
 
-#include <initializer_list>
+#include <array>
 #include <string>
 
 #include "qac/option_names.h"
@@ -11,10 +11,10 @@ namespace qac::python {
 namespace {
 
 // The enum value whose name (by `name_of`) is `text`; ValueError listing the names otherwise.
-template <typename E, typename NameOf>
-E parse_enum(const std::string& key, const std::string& text, std::initializer_list<E> values, NameOf name_of) {
+template <typename Values, typename NameOf>
+auto parse_enum(const std::string& key, const std::string& text, const Values& values, NameOf name_of) {
   std::string names;
-  for (E v : values) {
+  for (auto v : values) {
     if (text == name_of(v)) return v;
     if (!names.empty()) names += ", ";
     names += name_of(v);
@@ -37,43 +37,27 @@ AccuracyControlOptions options_from_dict(const py::dict& values) {
     const std::string key = key_handle.cast<std::string>();
     if (value.is_none()) continue;  // the default
     if (key == "preset") {
-      o.preset = parse_enum(key, value.cast<std::string>(), {Preset::kTargetDefault, Preset::kPerformance, Preset::kMixed},
-                            preset_name);
+      o.preset = parse_enum(key, value.cast<std::string>(), kPresetValues, preset_name);
     } else if (key == "target") {
-      o.target = parse_enum(key, value.cast<std::string>(),
-                            {Target::kHost, Target::kCpuAvx2, Target::kCpuVnni, Target::kCpuArm, Target::kOpenVino,
-                             Target::kAny},
-                            target_name);
+      o.target = parse_enum(key, value.cast<std::string>(), kTargetValues, target_name);
     } else if (key == "model_type") {
-      o.model_type = parse_enum(key, value.cast<std::string>(), {ModelType::kDefault, ModelType::kTransformer},
-                                model_type_name);
+      o.model_type = parse_enum(key, value.cast<std::string>(), kModelTypeValues, model_type_name);
     } else if (key == "activation_estimator") {
-      o.activation_estimator = parse_enum(key, value.cast<std::string>(),
-                                          {RangeEstimator::kMinMax, RangeEstimator::kMeanMinMax, RangeEstimator::kQuantile,
-                                           RangeEstimator::kMse, RangeEstimator::kKl},
-                                          estimator_name);
+      o.activation_estimator = parse_enum(key, value.cast<std::string>(), kEstimatorValues, estimator_name);
     } else if (key == "overflow_fix") {
-      o.overflow_fix = parse_enum(
-          key, value.cast<std::string>(),
-          {OverflowFix::kFromTarget, OverflowFix::kDisable, OverflowFix::kFirstLayer, OverflowFix::kEnable},
-          overflow_fix_name);
+      o.overflow_fix = parse_enum(key, value.cast<std::string>(), kOverflowFixValues, overflow_fix_name);
     } else if (key == "restore_mode") {
-      o.restore_mode = parse_enum(key, value.cast<std::string>(),
-                                  {RestoreMode::kActivationsAndWeights, RestoreMode::kOnlyActivations}, restore_mode_name);
+      o.restore_mode = parse_enum(key, value.cast<std::string>(), kRestoreModeValues, restore_mode_name);
     } else if (key == "strategy") {
-      o.strategy = parse_enum(key, value.cast<std::string>(), {SearchStrategy::kQac, SearchStrategy::kNncf}, strategy_name);
+      o.strategy = parse_enum(key, value.cast<std::string>(), kStrategyValues, strategy_name);
     } else if (key == "drop_type") {
-      const std::string text = value.cast<std::string>();
-      o.drop_type = parse_enum(key, text, {DropType::kAbsolute, DropType::kRelative},
-                               [](DropType d) { return d == DropType::kAbsolute ? "absolute" : "relative"; });
+      o.drop_type = parse_enum(key, value.cast<std::string>(), kDropTypeValues, drop_type_name);
     } else if (key == "subset_size") {
       o.subset_size = value.cast<size_t>();
     } else if (key == "quantile") {
       o.quantile = value.cast<double>();
     } else if (key == "bias_correction") {
-      o.bias_correction = parse_enum(key, value.cast<std::string>(),
-                                     {BiasCorrection::kNone, BiasCorrection::kFast, BiasCorrection::kFull},
-                                     bias_correction_name);
+      o.bias_correction = parse_enum(key, value.cast<std::string>(), kBiasCorrectionValues, bias_correction_name);
     } else if (key == "smooth_quant_alpha") {
       o.smooth_quant_alpha = value.cast<double>();
     } else if (key == "smooth_quant") {

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "search/bootstrap.h"
+#include "qac/option_names.h"
 #include "search/drop.h"
 #include "evaluation/model_oracle.h"
 #include "search/search_nncf.h"

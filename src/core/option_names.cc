@@ -77,4 +77,12 @@ const char* target_name(Target target) {
   return "?";
 }
 
+const char* drop_type_name(DropType type) {
+  switch (type) {
+    case DropType::kAbsolute: return "absolute";
+    case DropType::kRelative: return "relative";
+  }
+  return "unknown";
+}
+
 }  // namespace qac

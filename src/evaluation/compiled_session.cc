@@ -3,26 +3,18 @@
 #include <algorithm>
 
 namespace qac {
-namespace {
-
-ValueSpec spec_of(const ValueSpec& v) { return ValueSpec{v.name, v.dtype, v.shape}; }
-
-}  // namespace
-
-CompiledSession::CompiledSession(const Session& session) : session_(session) {
-  for (const ValueSpec& v : session.inputs()) inputs_.push_back(spec_of(v));
-  for (const ValueSpec& v : session.outputs()) outputs_.push_back(spec_of(v));
-}
+CompiledSession::CompiledSession(const Session& session)
+    : session_(session), inputs_(session.inputs()), outputs_(session.outputs()) {}
 
 CompiledSession::CompiledSession(const SwitchableScreen& switchable, std::vector<int> reverted)
     : session_(switchable.session()), switchable_(&switchable), reverted_(std::move(reverted)) {
   // The switch input is the one the model's own inputs lack; it is fed here, not by the user.
   const std::vector<std::string>& own = switchable.model_outputs();
   for (const ValueSpec& v : session_.inputs()) {
-    if (v.name != switchable.switch_input()) inputs_.push_back(spec_of(v));
+    if (v.name != switchable.switch_input()) inputs_.push_back(v);
   }
   for (const ValueSpec& v : session_.outputs()) {
-    if (std::find(own.begin(), own.end(), v.name) != own.end()) outputs_.push_back(spec_of(v));
+    if (std::find(own.begin(), own.end(), v.name) != own.end()) outputs_.push_back(v);
   }
 }
 

@@ -5,16 +5,6 @@
 
 namespace qac {
 
-const char* drop_type_name(DropType type) {
-  switch (type) {
-    case DropType::kAbsolute:
-      return "absolute";
-    case DropType::kRelative:
-      return "relative";
-  }
-  return "unknown";
-}
-
 Result<DropType> parse_drop_type(std::string_view text) {
   if (text == "absolute") return DropType::kAbsolute;
   if (text == "relative") return DropType::kRelative;

@@ -17,8 +17,6 @@
 
 namespace qac {
 
-// "absolute" / "relative".
-const char* drop_type_name(DropType type);
 // Parses "absolute" / "relative"; InvalidArgument naming the value otherwise.
 Result<DropType> parse_drop_type(std::string_view text);
 

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "search/bootstrap.h"
+#include "qac/option_names.h"
 
 namespace qac {
 namespace {

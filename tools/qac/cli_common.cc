@@ -2,7 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
-#include <initializer_list>
+#include <array>
 #include <map>
 
 #include "qac/metric.h"
@@ -19,27 +19,19 @@ E lookup(const std::map<std::string, E>& table, const std::string& key) {
 }
 
 // Option values by the names reports use too (qac/option_names.h).
-template <typename E>
-std::map<std::string, E> by_name(std::initializer_list<E> values, const char* (*name)(E)) {
+template <typename E, size_t N>
+std::map<std::string, E> by_name(const std::array<E, N>& values, const char* (*name)(E)) {
   std::map<std::string, E> table;
   for (E value : values) table.emplace(name(value), value);
   return table;
 }
 
-const std::map<std::string, Preset> kPresets =
-    by_name({Preset::kTargetDefault, Preset::kPerformance, Preset::kMixed}, preset_name);
-const std::map<std::string, ModelType> kModelTypes = by_name({ModelType::kDefault, ModelType::kTransformer}, model_type_name);
-const std::map<std::string, RangeEstimator> kEstimators =
-    by_name({RangeEstimator::kMinMax, RangeEstimator::kMeanMinMax, RangeEstimator::kQuantile, RangeEstimator::kMse,
-             RangeEstimator::kKl},
-            estimator_name);
-const std::map<std::string, OverflowFix> kOverflowFixes =
-    by_name({OverflowFix::kFromTarget, OverflowFix::kDisable, OverflowFix::kFirstLayer, OverflowFix::kEnable},
-            overflow_fix_name);
-const std::map<std::string, BiasCorrection> kBiasCorrections =
-    by_name({BiasCorrection::kFast, BiasCorrection::kFull, BiasCorrection::kNone}, bias_correction_name);
-const std::map<std::string, Target> kTargets = by_name(
-    {Target::kHost, Target::kCpuAvx2, Target::kCpuVnni, Target::kCpuArm, Target::kOpenVino, Target::kAny}, target_name);
+const std::map<std::string, Preset> kPresets = by_name(kPresetValues, preset_name);
+const std::map<std::string, ModelType> kModelTypes = by_name(kModelTypeValues, model_type_name);
+const std::map<std::string, RangeEstimator> kEstimators = by_name(kEstimatorValues, estimator_name);
+const std::map<std::string, OverflowFix> kOverflowFixes = by_name(kOverflowFixValues, overflow_fix_name);
+const std::map<std::string, BiasCorrection> kBiasCorrections = by_name(kBiasCorrectionValues, bias_correction_name);
+const std::map<std::string, Target> kTargets = by_name(kTargetValues, target_name);
 
 template <typename E>
 std::vector<std::string> keys(const std::map<std::string, E>& table) {
