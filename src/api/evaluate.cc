@@ -32,15 +32,11 @@ Result<EvaluateResult> evaluate_model(const Model& model, const Model* reference
   eo.limit = options.limit;
   eo.batch_size = options.batch_size;
   EvaluateResult result;
-  if (eo.batch_size == 0) {
-    const size_t probed = options.limit ? std::min(options.limit, data.size()) : data.size();
-    QAC_ASSIGN_OR_RETURN(std::string coupling, batch_coupling(*session, data, probed));
-    if (!coupling.empty()) {
-      result.batch_note = "model " + model.label() + " couples the samples of a batch (" + coupling +
-                          "): its samples are run one at a time";
-      eo.batch_size = 1;
-      QAC_LOG(kWarning) << result.batch_note;
-    }
+  const size_t probed = options.limit ? std::min(options.limit, data.size()) : data.size();
+  QAC_ASSIGN_OR_RETURN(eo.batch_size,
+                       batch_size_for(*session, model.label(), data, probed, options.batch_size, &result.batch_note));
+  if (!result.batch_note.empty()) {
+    QAC_LOG(kWarning) << result.batch_note;
   }
   metric.reset();
   QAC_ASSIGN_OR_RETURN(result.metric, evaluate(*session, reference_session.get(), data, metric, eo));

@@ -171,7 +171,13 @@ Result<size_t> batch_size_for(const std::string& model_bytes, const std::string&
   SessionOptions so;
   so.intra_op_threads = 1;
   QAC_ASSIGN_OR_RETURN(auto session, Session::create(model_bytes, so, label));
-  QAC_ASSIGN_OR_RETURN(std::string coupling, batch_coupling(*session, data, data.size()));
+  return batch_size_for(*session, label, data, data.size(), requested, note);
+}
+
+Result<size_t> batch_size_for(const Session& session, const std::string& label, const Dataset& data,
+                              size_t num_samples, size_t requested, std::string* note) {
+  if (requested != 0) return requested;
+  QAC_ASSIGN_OR_RETURN(std::string coupling, batch_coupling(session, data, num_samples));
   if (coupling.empty()) return size_t{0};
   if (note) {
     *note = "model " + label + " couples the samples of a batch (" + coupling +

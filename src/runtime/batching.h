@@ -49,6 +49,9 @@ Result<std::string> batch_coupling(const Session& session, const Dataset& data, 
 // 0; otherwise 0 (automatic), or 1 when batch_coupling() finds a sample's outputs depend on its
 // batch, in which case `note` (may be null) says so, naming `label` and the output.
 // Errors: the session's and those of batch_coupling().
+// Same, on an existing session of the model, probing the first `num_samples` samples of `data`.
+Result<size_t> batch_size_for(const Session& session, const std::string& label, const Dataset& data,
+                              size_t num_samples, size_t requested, std::string* note);
 Result<size_t> batch_size_for(const std::string& model_bytes, const std::string& label, const Dataset& data,
                               size_t requested, std::string* note);
 
