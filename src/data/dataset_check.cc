@@ -37,11 +37,6 @@ Status check_dataset_matches(const Dataset& dataset, const std::vector<ValueSpec
                                  model_label + " (the dataset holds " + join_names(data_names) +
                                  ")");
     }
-    if (spec.shape.empty()) {
-      return Status::InvalidData(where + "model " + model_label + " gives input '" + spec.name +
-                                 "' no dimensions (a scalar, or a shape the model does not declare), so it has "
-                                 "no batch axis to stack samples on");
-    }
     QAC_ASSIGN_OR_RETURN(auto actual, dataset.input_spec(spec.name));
     const auto& [dtype, sample_shape] = actual;
     if (dtype != spec.dtype) {
@@ -49,11 +44,25 @@ Status check_dataset_matches(const Dataset& dataset, const std::vector<ValueSpec
                                  dtype_name(dtype) + " but model " + model_label + " expects " +
                                  dtype_name(spec.dtype));
     }
+    if (sample_fed_whole(sample_shape.size(), spec.shape.size())) {
+      if (!shape_matches(sample_shape, spec.shape)) {
+        return Status::InvalidData(where + "input '" + spec.name + "' has per-sample shape " +
+                                   shape_to_string(sample_shape) + " but model " + model_label +
+                                   " expects " + shape_to_string(spec.shape) + " for a sample fed whole");
+      }
+      continue;
+    }
+    if (spec.shape.empty()) {
+      return Status::InvalidData(where + "input '" + spec.name + "' has per-sample shape " +
+                                 shape_to_string(sample_shape) + " but model " + model_label +
+                                 " takes it with no dimensions (a scalar, or a shape the model does not declare)");
+    }
     const std::vector<int64_t> expected(spec.shape.begin() + 1, spec.shape.end());
     if (!shape_matches(sample_shape, expected)) {
       return Status::InvalidData(where + "input '" + spec.name + "' has per-sample shape " +
                                  shape_to_string(sample_shape) + " but model " + model_label +
-                                 " expects " + shape_to_string(expected));
+                                 " expects " + shape_to_string(expected) + " (samples stacked on its batch axis) or " +
+                                 shape_to_string(spec.shape) + " (one whole input per sample)");
     }
   }
   for (const std::string& name : data_names) {

@@ -333,8 +333,14 @@ Result<std::map<std::string, TensorStats>> collect_statistics(const onnx::ModelP
                              ? static_cast<size_t>(options.intra_op_threads)
                              : available_cpus();
   Progress progress("statistics", num_samples);
+  // A sample fed whole is observed as the model computes it, without the sample axis its
+  // outputs are read back with, so that channel axes index the model's own tensors.
+  QAC_ASSIGN_OR_RETURN(const bool whole, fed_whole(*session, data));
   auto on_batch = [&](size_t /*first*/, size_t count, const NamedTensors& /*inputs*/,
                       std::vector<Tensor>& outputs) -> Status {
+    if (whole) {
+      for (Tensor& t : outputs) t.shape.erase(t.shape.begin());
+    }
     QAC_RETURN_IF_ERROR(accumulate_batch(stats, host_fetch, outputs, count, threads));
     QAC_RETURN_IF_ERROR(add_observer_outputs(stats, observers, outputs, host_fetch.size(), count));
     progress.advance(count);

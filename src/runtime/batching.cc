@@ -41,6 +41,19 @@ Tensor pad_rows(const Tensor& t, size_t count, size_t rows) {
 
 }  // namespace
 
+Result<bool> fed_whole(const Session& session, const Dataset& data) {
+  for (const ValueSpec& spec : session.inputs()) {
+    QAC_ASSIGN_OR_RETURN(auto sample, data.input_spec(spec.name));
+    if (sample_fed_whole(sample.second.size(), spec.shape.size())) return true;
+  }
+  return false;
+}
+
+Result<size_t> fixed_batch_size(const Session& session, const Dataset& data) {
+  QAC_ASSIGN_OR_RETURN(bool whole, fed_whole(session, data));
+  return whole ? size_t{1} : fixed_batch_size(session);
+}
+
 size_t fixed_batch_size(const Session& session) {
   size_t fixed = 0;
   for (const ValueSpec& spec : session.inputs()) {
@@ -68,7 +81,7 @@ Status run_batches(const Session& session, const Dataset& data, size_t num_sampl
                                    ") requested but dataset " + data.description() + " holds " +
                                    std::to_string(data.size()));
   }
-  const size_t fixed = fixed_batch_size(session);
+  QAC_ASSIGN_OR_RETURN(const size_t fixed, fixed_batch_size(session, data));
   if (fixed > 0) {
     batch_size = fixed;
   } else if (batch_size == 0) {
@@ -104,7 +117,8 @@ Status run_batches_within_bytes(const Session& session, const Dataset& data, siz
                                 size_t batch_size, size_t batch_bytes,
                                 const std::vector<std::string>& fetch, const BatchHandler& on_batch,
                                 const std::function<void(size_t batch)>& on_sized) {
-  const size_t fixed = fixed_batch_size(session);
+  QAC_RETURN_IF_ERROR(check_input_names(session, data));
+  QAC_ASSIGN_OR_RETURN(const size_t fixed, fixed_batch_size(session, data));
   size_t done = 0;
   if (batch_size == 0 && fixed == 0 && num_samples > 0) {
     size_t sample_bytes = 0;
@@ -122,7 +136,9 @@ Status run_batches_within_bytes(const Session& session, const Dataset& data, siz
 
 Result<std::string> batch_coupling(const Session& session, const Dataset& data, size_t num_samples) {
   const size_t n = std::min(num_samples, kCouplingProbeSamples);
-  if (n < 2 || fixed_batch_size(session) > 0) return std::string();
+  QAC_RETURN_IF_ERROR(check_input_names(session, data));
+  QAC_ASSIGN_OR_RETURN(const size_t fixed, fixed_batch_size(session, data));
+  if (n < 2 || fixed > 0) return std::string();
   std::vector<std::vector<Tensor>> alone(n);
   QAC_RETURN_IF_ERROR(run_batches(session, data, n, 1, {},
                                   [&](size_t first, size_t, const NamedTensors&, std::vector<Tensor>& outputs) {

@@ -29,6 +29,15 @@ using BatchHandler = std::function<Status(size_t first, size_t count, const Name
 // static batch), or 0 when it is free (symbolic) for every input.
 size_t fixed_batch_size(const Session& session);
 
+// Whether some input of `session` takes the samples of `data` whole (qac/dataset.h,
+// sample_fed_whole): the model then runs one sample at a time.
+// Errors: `data` lacks one of the session's inputs.
+Result<bool> fed_whole(const Session& session, const Dataset& data);
+
+// The batch size the model fixes when fed from `data`: 1 when samples are fed whole, else
+// fixed_batch_size(session). Errors: those of fed_whole().
+Result<size_t> fixed_batch_size(const Session& session, const Dataset& data);
+
 // kDefaultBatchSize (at most num_samples, at least 1) for free batch dimensions; the fixed
 // size otherwise.
 size_t auto_batch_size(const Session& session, size_t num_samples);
@@ -59,7 +68,8 @@ Result<size_t> batch_size_for(const std::string& model_bytes, const std::string&
 // `batch_size` (0 = auto_batch_size) and hands each batch to `on_batch`; stops at the first
 // error. When the model fixes its batch dimension to K, batches have K rows: a last, partial
 // batch is padded by repeating its last sample, and outputs are cut back to `count` rows.
-// `fetch` lists output names (empty = all model outputs).
+// `fetch` lists output names (empty = all model outputs). Samples fed whole (qac/dataset.h) run
+// one at a time; their outputs carry a leading sample axis of 1.
 // Errors: the dataset's tensors differ from the model inputs (naming the tensor), the range
 // exceeds the dataset, and anything from reading, running or the handler.
 Status run_batches(const Session& session, const Dataset& data, size_t num_samples,

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "core/cpu_count.h"
+#include "qac/dataset.h"
 #include "runtime/observer_kernels.h"
 
 namespace qac {
@@ -73,8 +74,25 @@ Result<ValueSpec> describe(const std::string& name, const Ort::TypeInfo& info) {
   return spec;
 }
 
+// A model input as fed: the tensor and the shape ONNX Runtime sees.
+struct CheckedFeed {
+  const Tensor* tensor = nullptr;
+  std::vector<int64_t> shape;
+  bool whole = false;  // one whole sample: the tensor's leading sample axis of 1 is not fed
+};
+
+bool dims_match(const std::vector<int64_t>& actual, const std::vector<int64_t>& expected) {
+  if (actual.size() != expected.size()) return false;
+  for (size_t d = 0; d < actual.size(); ++d) {
+    if (expected[d] >= 0 && expected[d] != actual[d]) return false;
+  }
+  return true;
+}
+
 // The tensor fed for input `spec`, checked against its element type and shape (-1: any size).
-Result<const Tensor*> checked_feed(const ValueSpec& spec, const NamedTensors& feeds, const std::string& label) {
+// A tensor with one axis more than the input, of size 1, holds one sample fed whole
+// (qac/dataset.h, sample_fed_whole): it is fed without that axis.
+Result<CheckedFeed> checked_feed(const ValueSpec& spec, const NamedTensors& feeds, const std::string& label) {
   auto it = feeds.find(spec.name);
   if (it == feeds.end()) {
     return Status::InvalidData(label + " needs input '" + spec.name + "' which the data lacks");
@@ -84,21 +102,24 @@ Result<const Tensor*> checked_feed(const ValueSpec& spec, const NamedTensors& fe
     return Status::InvalidData("input '" + spec.name + "' of " + label + " expects " + dtype_name(spec.dtype) +
                                " but the data holds " + dtype_name(t.dtype));
   }
-  bool shape_ok = t.shape.size() == spec.shape.size();
-  for (size_t d = 0; shape_ok && d < t.shape.size(); ++d) {
-    shape_ok = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
+  CheckedFeed feed{&t, t.shape, false};
+  if (t.shape.size() == spec.shape.size() + 1 && t.shape[0] == 1 &&
+      sample_fed_whole(t.shape.size() - 1, spec.shape.size())) {
+    feed.shape.erase(feed.shape.begin());
+    feed.whole = true;
   }
-  if (!shape_ok) {
+  if (!dims_match(feed.shape, spec.shape)) {
     return Status::InvalidData("input '" + spec.name + "' of " + label + " expects shape " +
                                shape_to_string(spec.shape) + " but the data has " + shape_to_string(t.shape));
   }
-  return &t;
+  return feed;
 }
 
 // Copies into `tensors` every output ONNX Runtime did not write in place (bound[i] false, or
-// bound to a buffer it replaced). `tensors` keeps its buffers' capacity where it suffices.
+// bound to a buffer it replaced), with a leading axis of 1 when `sample_axis` (a run of one
+// sample fed whole). `tensors` keeps its buffers' capacity where it suffices.
 Status collect_outputs(std::vector<Ort::Value>& outs, const std::vector<bool>& bound,
-                       const std::vector<std::string>& names, std::vector<Tensor>& tensors) {
+                       const std::vector<std::string>& names, bool sample_axis, std::vector<Tensor>& tensors) {
   tensors.resize(outs.size());
   for (size_t i = 0; i < outs.size(); ++i) {
     if (!outs[i].IsTensor()) return Status::Unsupported("output '" + names[i] + "' is not a tensor");
@@ -108,6 +129,7 @@ Status collect_outputs(std::vector<Ort::Value>& outs, const std::vector<bool>& b
     auto info = outs[i].GetTensorTypeAndShapeInfo();
     QAC_ASSIGN_OR_RETURN(t.dtype, from_ort(info.GetElementType(), "output '" + names[i] + "'"));
     t.shape = info.GetShape();
+    if (sample_axis) t.shape.insert(t.shape.begin(), 1);
     const size_t nbytes = info.GetElementCount() * dtype_size(t.dtype);
     const uint8_t* src = static_cast<const uint8_t*>(written);
     t.bytes.assign(src, src + nbytes);
@@ -197,13 +219,19 @@ Status Session::run_into_impl(const NamedTensors& feeds, const std::vector<std::
   std::vector<const char*> in_names;
   std::vector<std::vector<int64_t>> feed_shapes;
   values.reserve(inputs_.size());
+  bool whole = false;  // some input holds one whole sample: outputs get a leading sample axis
   for (const ValueSpec& spec : inputs_) {
-    QAC_ASSIGN_OR_RETURN(const Tensor* feed, checked_feed(spec, feeds, label_));
-    const Tensor& t = *feed;
+    QAC_ASSIGN_OR_RETURN(CheckedFeed feed, checked_feed(spec, feeds, label_));
+    const Tensor& t = *feed.tensor;
+    whole = whole || feed.whole;
+    feed_shapes.push_back(std::move(feed.shape));
     values.push_back(Ort::Value::CreateTensor(mem, const_cast<uint8_t*>(t.bytes.data()), t.bytes.size(),
-                                              t.shape.data(), t.shape.size(), to_ort(t.dtype)));
+                                              feed_shapes.back().data(), feed_shapes.back().size(),
+                                              to_ort(t.dtype)));
     in_names.push_back(spec.name.c_str());
-    feed_shapes.push_back(t.shape);
+  }
+  if (whole) {
+    for (auto& shape : feed_shapes) shape.insert(shape.begin(), -1);  // never equal to a stacked run's
   }
   std::vector<const char*> out_names;
   for (const std::string& n : names) out_names.push_back(n.c_str());
@@ -219,9 +247,12 @@ Status Session::run_into_impl(const NamedTensors& feeds, const std::vector<std::
       // bind implies one tensor per name. A fetched model input is returned as the fed value,
       // not written into a buffer given for it.
       Tensor* t = bind && !feeds.count(names[i]) ? &tensors[i] : nullptr;
-      if (t && !t->bytes.empty() && t->bytes.size() == t->numel() * dtype_size(t->dtype)) {
-        outs.push_back(Ort::Value::CreateTensor(mem, t->bytes.data(), t->bytes.size(), t->shape.data(),
-                                                t->shape.size(), to_ort(t->dtype)));
+      if (t && !t->bytes.empty() && t->bytes.size() == t->numel() * dtype_size(t->dtype) &&
+          (!whole || (!t->shape.empty() && t->shape[0] == 1))) {
+        // A whole sample's output is written without its leading sample axis.
+        const int64_t* dims = t->shape.data() + (whole ? 1 : 0);
+        outs.push_back(Ort::Value::CreateTensor(mem, t->bytes.data(), t->bytes.size(), dims,
+                                                t->shape.size() - (whole ? 1 : 0), to_ort(t->dtype)));
         bound[i] = true;
       } else {
         outs.emplace_back(nullptr);
@@ -253,7 +284,7 @@ Status Session::run_into_impl(const NamedTensors& feeds, const std::vector<std::
   }
   outputs.feed_shapes.clear();
   if (error) return Status::RuntimeError("running " + label_ + ": " + *error);
-  QAC_RETURN_IF_ERROR(collect_outputs(outs, bound, names, tensors));
+  QAC_RETURN_IF_ERROR(collect_outputs(outs, bound, names, whole, tensors));
   outputs.feed_shapes = std::move(feed_shapes);
   return Status::Ok();
 }

@@ -58,6 +58,9 @@ class Session {
 
   // Runs the model. Every model input must be present in `feeds` (extra feeds are an error).
   // `fetch` lists the outputs to return, in order; empty = all model outputs.
+  // A feed with one axis more than its input, of size 1, is one dataset sample fed whole
+  // (qac/dataset.h): it is fed without that axis, and every output is returned with a leading
+  // axis of 1, so that a whole sample reads and writes like a stacked batch of one.
   Result<std::vector<Tensor>> run(const NamedTensors& feeds,
                                   const std::vector<std::string>& fetch = {}) const;
 

@@ -226,6 +226,27 @@ TEST_F(DatasetTest, PbWithHugeDimsAndNoDataIsRefused) {
   }
 }
 
+// Samples with the model input's full rank are fed whole: a scalar per sample, or a state whose
+// batch axis is not first ([2, B, 128] stored as [2, 1, 128] per sample).
+TEST_F(DatasetTest, SamplesOfTheModelsRankAreFedWhole) {
+  fs::create_directories(dir_ / "v");
+  ASSERT_TRUE(write_npy(dir_ / "v" / "sr.npy", Tensor(DType::kInt64, {5})).ok());
+  ASSERT_TRUE(write_npy(dir_ / "v" / "state.npy", Tensor(DType::kFloat32, {5, 2, 1, 128})).ok());
+  auto ds = open_dataset(dir_ / "v");
+  ASSERT_TRUE(ds.ok()) << ds.status().to_string();
+  std::vector<ValueSpec> model = {{"sr", DType::kInt64, {}}, {"state", DType::kFloat32, {2, -1, 128}}};
+  EXPECT_TRUE(check_dataset_matches(**ds, model, "vad.onnx").ok());
+  EXPECT_TRUE(sample_fed_whole(0, 0));
+  EXPECT_TRUE(sample_fed_whole(3, 3));
+  EXPECT_FALSE(sample_fed_whole(2, 3));
+
+  model = {{"sr", DType::kInt64, {}}, {"state", DType::kFloat32, {2, -1, 64}}};
+  expect_message_has(check_dataset_matches(**ds, model, "vad.onnx"),
+                     {"input 'state'", "[2, 1, 128]", "expects [2, ?, 64] for a sample fed whole"});
+  model = {{"sr", DType::kInt64, {-1, 1}}, {"state", DType::kFloat32, {2, -1, 128}}};
+  expect_message_has(check_dataset_matches(**ds, model, "vad.onnx"), {"input 'sr'", "expects [1]"});
+}
+
 TEST(PbDataset, ReadsOnnxNodeTestData) {
   const fs::path dir = "/usr/share/libonnx-testdata/data/node/test_abs";
   if (!fs::exists(dir / "test_data_set_0")) GTEST_SKIP() << dir << " not installed";
@@ -255,13 +276,15 @@ TEST_F(DatasetTest, CheckAgainstModelInputsNamesTensorAndShapes) {
   Status s = check_dataset_matches(**ds, model, "rec.onnx");
   EXPECT_EQ(s.code(), StatusCode::kInvalidData);
   EXPECT_EQ(s.message(), where + "input 'x' has per-sample shape [3, 32, 32] but model rec.onnx "
-                                 "expects [3, 48, ?]");
+                                 "expects [3, 48, ?] (samples stacked on its batch axis) or [?, 3, 48, ?] "
+                                 "(one whole input per sample)");
 
   model = {{"x", DType::kFloat32, {1, 3, -1, 32}}};
   EXPECT_TRUE(check_dataset_matches(**ds, model, "m.onnx").ok());
 
   model = {{"x", DType::kFloat32, {1, 3, 32}}};
-  expect_message_has(check_dataset_matches(**ds, model, "m.onnx"), {"[3, 32, 32]", "expects [3, 32]"});
+  expect_message_has(check_dataset_matches(**ds, model, "m.onnx"),
+                     {"[3, 32, 32]", "expects [1, 3, 32] for a sample fed whole"});
 
   model = {{"x", DType::kFloat16, {-1, 3, 32, 32}}};
   EXPECT_EQ(check_dataset_matches(**ds, model, "m.onnx").message(),

@@ -103,6 +103,50 @@ TEST(BatchingTest, DatasetMustMatchModelInputs) {
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
 }
 
+// y = state * k, with a state [2, B, 4] whose batch axis is not first and a scalar k: the
+// dataset stores each sample whole (state [2, 1, 4], k []), so samples run one at a time and
+// each output comes back with a leading sample axis of 1.
+TEST(BatchingTest, SamplesFedWholeRunOneAtATime) {
+  ModelBuilder b;
+  b.input("state", {2, -1, 4}).input("k", {}).output("y");
+  b.node("Mul", {"state", "k"}, {"y"}, "scale");
+  auto s = Session::create(b.serialize(), SessionOptions{}, "state_model");
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  const size_t n = 3;
+  Tensor state = testing::random_tensor({static_cast<int64_t>(n), 2, 1, 4}, 7);
+  Tensor k(DType::kFloat32, {static_cast<int64_t>(n)});
+  for (size_t i = 0; i < n; ++i) k.data<float>()[i] = static_cast<float>(i + 2);
+  const MemoryDataset d({{"state", state}, {"k", k}});
+  ASSERT_TRUE(fed_whole(**s, d).value());
+  EXPECT_EQ(fixed_batch_size(**s, d).value(), 1u);
+  std::vector<Call> calls;
+  for (int pass = 0; pass < 2; ++pass) {  // the second pass writes into the first pass's outputs
+    calls.clear();
+    Status st = run_batches(**s, d, n, 16, {}, [&](size_t first, size_t count, const NamedTensors&,
+                                                   std::vector<Tensor>& outputs) {
+      calls.push_back({first, count});
+      EXPECT_EQ(outputs.at(0).shape, (std::vector<int64_t>{1, 2, 1, 4}));
+      for (size_t v = 0; v < 8; ++v) {
+        EXPECT_FLOAT_EQ(outputs[0].data<float>()[v], state.data<float>()[first * 8 + v] * k.data<float>()[first]);
+      }
+      return Status::Ok();
+    });
+    EXPECT_TRUE(st.ok()) << st.to_string();
+    EXPECT_EQ(calls, (std::vector<Call>{{0, 1}, {1, 1}, {2, 1}}));
+  }
+  EXPECT_EQ(batch_coupling(**s, d, n).value(), "");
+  // The stacked form of a single sample feeds the session directly too.
+  auto one = d.read(1, 1);
+  ASSERT_TRUE(one.ok());
+  auto out = (*s)->run(*one);
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  EXPECT_EQ(out->at(0).shape, (std::vector<int64_t>{1, 2, 1, 4}));
+  // More than one sample of an input fed whole is not a feed the model takes.
+  auto two = d.read(0, 2);
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ((*s)->run(*two).status().code(), StatusCode::kInvalidData);
+}
+
 TEST(BatchingTest, HandlerErrorStopsTheRun) {
   auto s = add_one_session(-1);
   ASSERT_NE(s, nullptr);
