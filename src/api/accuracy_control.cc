@@ -141,9 +141,9 @@ std::optional<double> group_float_cost(const CalibratedModel& cm, const Quantize
   if (group.unit_ids.empty()) return std::nullopt;
   double us = 0;
   for (const std::string& unit : group.unit_ids) {
-    auto it = cm.unit_float_cost_us.find(unit);
-    if (it == cm.unit_float_cost_us.end()) return std::nullopt;
-    us += it->second;
+    const std::optional<double> cost = unit_float_cost(cm, unit);
+    if (!cost) return std::nullopt;
+    us += *cost;
   }
   return us;
 }
@@ -294,7 +294,7 @@ Result<Model> run_accuracy_control(const Model& model, const Dataset& calibratio
   // The basic flow ends here (tuning, below, re-derives its parameters and adds its own time).
   rep.quantization.seconds_total = seconds_since(start);
 
-  std::vector<QuantizerGroup> groups = build_groups(cm.fp32, cm.setup);
+  std::vector<QuantizerGroup> groups = build_model_groups(cm);
   rep.total_groups = static_cast<int>(groups.size());
   std::unique_ptr<ModelOracle> oracle_holder =
       scoring.metric ? std::make_unique<ModelOracle>(cm, groups, validation, *scoring.metric, options)
@@ -310,6 +310,7 @@ Result<Model> run_accuracy_control(const Model& model, const Dataset& calibratio
     timer.lap("tune_hyperparams");
     rep.quantization.seconds_total = seconds_since(start);
   }
+  merge_subgraph_reports(cm, rep.quantization);
   if (!options.intermediate_dir.empty()) {
     QAC_RETURN_IF_ERROR(save_intermediate(cm, effective, model.label()));
   }

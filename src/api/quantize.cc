@@ -100,6 +100,7 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   if (!coupling.empty()) rep.decisions.insert(rep.decisions.begin(), coupling);
   QAC_RETURN_IF_ERROR(calibrate(cm, calibration, options, &rep));
   QAC_RETURN_IF_ERROR(parameterize(cm, options, &calibration, &rep));
+  merge_subgraph_reports(cm, rep);
   std::vector<std::string> emit_log;
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto q, emit(cm, {}, options, &emit_log));
   for (const auto& line : emit_log) QAC_LOG(kDebug) << line;

@@ -292,6 +292,12 @@ Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const 
 }
 
 Result<std::vector<double>> ModelOracle::sensitivity() {
+  if (!cm_.subgraphs.empty()) {
+    // Values inside If branches cannot be fetched as model outputs: no probe; the search ranks
+    // every group by evaluating it.
+    QAC_LOG(kInfo) << "no sensitivity probe: some quantizers sit inside If branches";
+    return std::vector<double>();
+  }
   SensitivityProbe probe(cm_, groups_);
   const std::vector<std::string>& names = probe.tensors();
   const size_t n = std::min(kSensitivitySamples, validation_.size());

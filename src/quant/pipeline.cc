@@ -60,8 +60,9 @@ Result<std::pair<float, float>> quantizer_range(const CalibratedModel& cm, const
   return std::make_pair(lo, hi);
 }
 
-PlacementOptions placement_options(const QuantizationOptions& options) {
+PlacementOptions placement_options(const QuantizationOptions& options, bool strict_ignored_scope = true) {
   PlacementOptions popt;
+  popt.strict_ignored_scope = strict_ignored_scope;
   popt.form = qdq_form(resolve_target(options.target));
   popt.model_type = options.model_type;
   popt.ignored_scope = options.ignored_scope;
@@ -99,10 +100,35 @@ Status undo_smoothing(CalibratedModel& cm, onnx::ModelProto unsmoothed, const Qu
   return Status::Ok();
 }
 
-}  // namespace
+Result<CalibratedModel> prepare_model(onnx::ModelProto model, const QuantizationOptions& options,
+                                      QuantizationReport* report, bool strict_ignored_scope);
 
-Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOptions& options,
-                                QuantizationReport* report) {
+// Prepares each If branch of cm.fp32 as a model of its own; a branch that cannot be prepared or
+// holds nothing to quantize stays float, with a line in cm.subgraph_log.
+void prepare_branches(CalibratedModel& cm, const QuantizationOptions& options) {
+  for (const BranchSite& site : if_branches(cm.fp32.graph())) {
+    Result<onnx::ModelProto> body = branch_model(cm.fp32, site);
+    SubgraphModel sub;
+    Result<CalibratedModel> prepared = body.ok() ? prepare_model(*body, options, &sub.report, false)
+                                                 : Result<CalibratedModel>(body.status());
+    if (!prepared.ok()) {
+      cm.subgraph_log.push_back(site.prefix() + " stays float: " + prepared.status().message());
+      continue;
+    }
+    const QuantizerSetup& setup = prepared->setup;
+    if (setup.activations.empty() && setup.weights.empty() && setup.units.empty() && prepared->subgraphs.empty()) {
+      cm.subgraph_log.push_back(site.prefix() + " stays float: nothing in it is quantized");
+      continue;
+    }
+    sub.site = site;
+    sub.original = std::move(*body);
+    sub.body = std::move(*prepared);
+    cm.subgraphs.push_back(std::move(sub));
+  }
+}
+
+Result<CalibratedModel> prepare_model(onnx::ModelProto model, const QuantizationOptions& options,
+                                      QuantizationReport* report, bool strict_ignored_scope) {
   if (options.smooth_quant_alpha && !(*options.smooth_quant_alpha >= 0 && *options.smooth_quant_alpha <= 1)) {
     return Status::InvalidArgument("smooth_quant_alpha must be in [0, 1], got " +
                                    std::to_string(*options.smooth_quant_alpha));
@@ -112,16 +138,56 @@ Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOption
   QAC_RETURN_IF_ERROR(normalize(model, nlog));
   std::vector<std::string> fold_log;
   QAC_RETURN_IF_ERROR(fold_batch_norms(model, &fold_log));
-  const PlacementOptions popt = placement_options(options);
+  const PlacementOptions popt = placement_options(options, strict_ignored_scope);
   if (popt.form == QdqForm::kOnnxRuntimeUnits) QAC_RETURN_IF_ERROR(rewrite_hard_swish(model, &fold_log).status());
   QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(model, popt));
   cm.fp32 = std::move(model);
+  prepare_branches(cm, options);
   if (report) {
     report->normalization = nlog.entries;
     report->normalization.insert(report->normalization.end(), fold_log.begin(), fold_log.end());
     report_placement(cm.setup, *report);
   }
   return cm;
+}
+
+// Calibrates each If branch on the values it reads in the runs of the calibration samples that
+// select it; a branch no sample selects stays float.
+Status calibrate_branches(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
+                          bool all_estimators) {
+  if (cm.subgraphs.empty()) return Status::Ok();
+  std::vector<BranchSite> sites;
+  std::vector<onnx::ModelProto> bodies;
+  for (const SubgraphModel& sub : cm.subgraphs) {
+    sites.push_back(sub.site);
+    bodies.push_back(sub.original);
+  }
+  SessionOptions so;
+  so.intra_op_threads = options.num_threads;
+  QAC_ASSIGN_OR_RETURN(auto captured, capture_branch_inputs(cm.fp32, sites, bodies, calibration,
+                                                            std::min(options.subset_size, calibration.size()), so));
+  std::vector<SubgraphModel> kept;
+  for (size_t s = 0; s < cm.subgraphs.size(); ++s) {
+    SubgraphModel& sub = cm.subgraphs[s];
+    if (captured[s]->size() == 0) {
+      cm.subgraph_log.push_back(sub.site.prefix() + " stays float: no calibration sample selects it");
+      continue;
+    }
+    sub.calibration = std::move(captured[s]);
+    QAC_LOG(kInfo) << sub.site.prefix() << ": " << sub.calibration->size() << " calibration samples select it";
+    QAC_RETURN_IF_ERROR(calibrate(sub.body, *sub.calibration, options, &sub.report, all_estimators)
+                            .with_context(sub.site.prefix()));
+    kept.push_back(std::move(sub));
+  }
+  cm.subgraphs = std::move(kept);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<CalibratedModel> prepare(onnx::ModelProto model, const QuantizationOptions& options,
+                                QuantizationReport* report) {
+  return prepare_model(std::move(model), options, report, /*strict_ignored_scope=*/true);
 }
 
 StatisticsRequest statistics_request(const CalibratedModel& cm, const QuantizationOptions& options,
@@ -190,6 +256,7 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
       report->decisions.insert(report->decisions.end(), timing_log.begin(), timing_log.end());
     }
   }
+  QAC_RETURN_IF_ERROR(calibrate_branches(cm, calibration, options, all_estimators));
   if (report) {
     report->calibration_samples = std::min(options.subset_size, calibration.size());
     report->seconds_statistics = seconds_since(t0);
@@ -267,6 +334,10 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
                                            target_name(int8_kernels_of(target)) + ")");
     }
   }
+  for (SubgraphModel& sub : cm.subgraphs) {
+    QAC_RETURN_IF_ERROR(parameterize(sub.body, options, sub.calibration.get(), &sub.report)
+                            .with_context(sub.site.prefix()));
+  }
   return Status::Ok();
 }
 
@@ -287,7 +358,67 @@ Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::str
   }
   QdqInputs params = cm.params;
   params.setup = &kept;
-  return emit_qdq(cm.fp32, params, qdq_emit_options(cm.setup, options.weights_as_int8_initializers), log);
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto model,
+                       emit_qdq(cm.fp32, params, qdq_emit_options(cm.setup, options.weights_as_int8_initializers), log));
+  for (const SubgraphModel& sub : cm.subgraphs) {
+    const std::string prefix = sub.site.prefix();
+    std::set<std::string> branch_disabled;
+    for (const std::string& id : disabled) {
+      if (id.starts_with(prefix)) branch_disabled.insert(id.substr(prefix.size()));
+    }
+    QAC_ASSIGN_OR_RETURN(onnx::ModelProto body, emit(sub.body, branch_disabled, options, log));
+    QAC_RETURN_IF_ERROR(splice_branch(model, sub.site, sub.original, std::move(body)));
+  }
+  return model;
+}
+
+std::vector<QuantizerGroup> build_model_groups(const CalibratedModel& cm) {
+  std::vector<QuantizerGroup> groups = build_groups(cm.fp32, cm.setup);
+  for (const SubgraphModel& sub : cm.subgraphs) {
+    const std::string prefix = sub.site.prefix();
+    for (QuantizerGroup g : build_model_groups(sub.body)) {
+      for (auto* ids : {&g.activation_ids, &g.weight_ids, &g.unit_ids}) {
+        for (std::string& id : *ids) id = prefix + id;
+      }
+      g.id = static_cast<int>(groups.size());
+      groups.push_back(std::move(g));
+    }
+  }
+  return groups;
+}
+
+std::optional<double> unit_float_cost(const CalibratedModel& cm, const std::string& id) {
+  if (auto it = cm.unit_float_cost_us.find(id); it != cm.unit_float_cost_us.end()) return it->second;
+  for (const SubgraphModel& sub : cm.subgraphs) {
+    const std::string prefix = sub.site.prefix();
+    if (id.starts_with(prefix)) return unit_float_cost(sub.body, id.substr(prefix.size()));
+  }
+  return std::nullopt;
+}
+
+void merge_subgraph_reports(const CalibratedModel& cm, QuantizationReport& report) {
+  report.decisions.insert(report.decisions.end(), cm.subgraph_log.begin(), cm.subgraph_log.end());
+  for (const SubgraphModel& sub : cm.subgraphs) {
+    QuantizationReport branch = sub.report;
+    merge_subgraph_reports(sub.body, branch);
+    const std::string prefix = sub.site.prefix();
+    for (const std::string& line : branch.normalization) report.normalization.push_back(prefix + " " + line);
+    for (const std::string& line : branch.decisions) report.decisions.push_back(prefix + " " + line);
+    for (const auto& [op, count] : branch.quantized_ops_per_type) report.quantized_ops_per_type[op] += count;
+    report.activation_quantizers += branch.activation_quantizers;
+    report.weight_quantizers += branch.weight_quantizers;
+    for (auto skipped : branch.skipped) {
+      skipped.reason = prefix + " " + skipped.reason;
+      report.skipped.push_back(std::move(skipped));
+    }
+    for (auto& entry : report.skipped) {
+      if (entry.node == sub.site.node) {
+        entry.reason = "the If runs in float; its branches are quantized as models of their own (" + prefix + ")";
+      }
+    }
+    report.activation_ranges.insert(report.activation_ranges.end(), branch.activation_ranges.begin(),
+                                    branch.activation_ranges.end());
+  }
 }
 
 }  // namespace qac

@@ -249,6 +249,9 @@ Result<SwitchableModel> emit_switchable(const CalibratedModel& cm, const std::ve
     // input cannot be switched by one group's flag.
     return Status::Unsupported("the switchable model is built for NNCF's form only, not for ONNX Runtime node units");
   }
+  if (!cm.subgraphs.empty()) {
+    return Status::Unsupported("the switchable model does not switch quantizers inside If branches");
+  }
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, emit(cm, {}, options, nullptr));
   return SwitchableBuilder(cm, groups, std::move(model)).build();
 }

@@ -1,0 +1,227 @@
+#include "quant/subgraph_models.h"
+
+#include <map>
+#include <set>
+
+#include "graph/graph_view.h"
+#include "onnx/graph_walk.h"
+#include "onnx/model_io.h"
+#include "onnx/node_order.h"
+#include "quant/captured_dataset.h"
+#include "runtime/batching.h"
+
+namespace qac {
+namespace {
+
+const onnx::GraphProto* branch_graph(const onnx::NodeProto& node, const std::string& attribute) {
+  for (const auto& a : node.attribute()) {
+    if (a.name() == attribute && a.type() == onnx::AttributeProto_AttributeType_GRAPH) return &a.g();
+  }
+  return nullptr;
+}
+
+onnx::GraphProto* mutable_branch_graph(onnx::NodeProto& node, const std::string& attribute) {
+  for (auto& a : *node.mutable_attribute()) {
+    if (a.name() == attribute && a.type() == onnx::AttributeProto_AttributeType_GRAPH) return a.mutable_g();
+  }
+  return nullptr;
+}
+
+// Names a graph defines at its own level: node outputs, initializers, inputs.
+std::set<std::string> defined_names(const onnx::GraphProto& g) {
+  std::set<std::string> names;
+  for (const auto& n : g.node()) names.insert(n.output().begin(), n.output().end());
+  for (const auto& t : g.initializer()) names.insert(t.name());
+  for (const auto& v : g.input()) names.insert(v.name());
+  names.erase("");
+  return names;
+}
+
+// Renames values in `g` and every graph nested in it: definitions at this level, and reads at
+// any depth (nested graphs read this level's values through outer scope).
+void rename_values(onnx::GraphProto& g, const std::map<std::string, std::string>& renames, bool top = true) {
+  auto renamed = [&](const std::string& name) {
+    auto it = renames.find(name);
+    return it == renames.end() ? name : it->second;
+  };
+  for (auto& n : *g.mutable_node()) {
+    for (auto& in : *n.mutable_input()) in = renamed(in);
+    if (top) {
+      for (auto& out : *n.mutable_output()) out = renamed(out);
+    }
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_g()) rename_values(*a.mutable_g(), renames, false);
+      for (auto& sub : *a.mutable_graphs()) rename_values(sub, renames, false);
+    }
+  }
+  if (top) {
+    for (auto& t : *g.mutable_initializer()) t.set_name(renamed(t.name()));
+    for (auto& v : *g.mutable_value_info()) v.set_name(renamed(v.name()));
+  }
+}
+
+int find_node(const onnx::GraphProto& g, const std::string& name) {
+  for (int i = 0; i < g.node_size(); ++i) {
+    if (g.node(i).name() == name) return i;
+  }
+  return -1;
+}
+
+}  // namespace
+
+std::vector<BranchSite> if_branches(const onnx::GraphProto& graph) {
+  std::vector<BranchSite> sites;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto& node = graph.node(i);
+    if (node.op_type() != "If" || !is_default_domain(node.domain()) || node.name().empty() || node.input_size() < 1) {
+      continue;
+    }
+    for (const char* attribute : {"then_branch", "else_branch"}) {
+      if (branch_graph(node, attribute)) sites.push_back({node.name(), i, attribute, node.input(0)});
+    }
+  }
+  return sites;
+}
+
+Result<onnx::ModelProto> branch_model(const onnx::ModelProto& model, const BranchSite& site) {
+  const onnx::GraphProto* g = branch_graph(model.graph().node(site.node_index), site.attribute);
+  if (!g) return Status::Internal("no " + site.attribute + " on node '" + site.node + "'");
+  QAC_ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph(), /*allow_outer_scope=*/true));
+  onnx::ModelProto body;
+  body.set_ir_version(model.ir_version());
+  *body.mutable_opset_import() = model.opset_import();
+  *body.mutable_graph() = *g;
+  body.mutable_graph()->set_name(site.prefix());
+  for (const std::string& name : outer_scope_reads(*g)) {
+    if (const onnx::TensorProto* init = view.initializer(name)) {
+      *body.mutable_graph()->add_initializer() = *init;
+      continue;
+    }
+    const std::optional<int32_t> elem = view.elem_type(name);
+    const std::optional<std::vector<int64_t>> shape = view.shape(name);
+    if (!elem || !shape) {
+      return Status::Unsupported(site.attribute + " of If node '" + site.node + "' reads '" + name +
+                                 "' from the enclosing graph, whose type or shape is not recorded");
+    }
+    onnx::ValueInfoProto* in = body.mutable_graph()->add_input();
+    in->set_name(name);
+    auto* tensor_type = in->mutable_type()->mutable_tensor_type();
+    tensor_type->set_elem_type(*elem);
+    auto* dims = tensor_type->mutable_shape();
+    for (int64_t d : *shape) {
+      auto* dim = dims->add_dim();
+      if (d >= 0) dim->set_dim_value(d);
+    }
+  }
+  return body;
+}
+
+Result<std::vector<std::unique_ptr<Dataset>>> capture_branch_inputs(const onnx::ModelProto& model,
+                                                                    const std::vector<BranchSite>& sites,
+                                                                    const std::vector<onnx::ModelProto>& bodies,
+                                                                    const Dataset& data, size_t num_samples,
+                                                                    const SessionOptions& options) {
+  QAC_ASSIGN_OR_RETURN(GraphView view, GraphView::build(model.graph(), /*allow_outer_scope=*/true));
+  onnx::ModelProto probe = model;
+  std::vector<std::string> fetch;
+  std::set<std::string> fetched;
+  auto want = [&](const std::string& name) {
+    if (view.is_graph_input(name) || !fetched.insert(name).second) return;
+    fetch.push_back(name);
+    if (view.is_graph_output(name)) return;
+    onnx::ValueInfoProto* out = probe.mutable_graph()->add_output();
+    out->set_name(name);
+    out->mutable_type()->mutable_tensor_type()->set_elem_type(view.elem_type(name).value_or(0));
+  };
+  for (size_t s = 0; s < sites.size(); ++s) {
+    want(sites[s].condition);
+    for (const auto& in : bodies[s].graph().input()) want(in.name());
+  }
+  QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(probe), options, "the model capturing If-branch inputs"));
+  QAC_ASSIGN_OR_RETURN(const bool whole, fed_whole(*session, data));
+  std::set<std::string> whole_inputs;  // model inputs the dataset feeds whole
+  for (const ValueSpec& spec : session->inputs()) {
+    QAC_ASSIGN_OR_RETURN(auto sample, data.input_spec(spec.name));
+    if (sample_fed_whole(sample.second.size(), spec.shape.size())) whole_inputs.insert(spec.name);
+  }
+  std::vector<std::unique_ptr<CapturedDataset>> captured;
+  for (const BranchSite& site : sites) {
+    captured.push_back(std::make_unique<CapturedDataset>("the values " + site.prefix() + " reads, from " +
+                                                         data.description()));
+  }
+  QAC_RETURN_IF_ERROR(run_batches(*session, data, num_samples, 1, fetch,
+      [&](size_t, size_t, const NamedTensors& inputs, std::vector<Tensor>& outputs) -> Status {
+        // Each value as the model computed it in this run (without the sample axis of a whole sample).
+        auto value = [&](const std::string& name) -> Tensor {
+          for (size_t k = 0; k < fetch.size(); ++k) {
+            if (fetch[k] != name) continue;
+            Tensor t = outputs[k];
+            if (whole) t.shape.erase(t.shape.begin());
+            return t;
+          }
+          Tensor t = inputs.at(name);
+          if (whole_inputs.count(name)) t.shape.erase(t.shape.begin());
+          return t;
+        };
+        for (size_t s = 0; s < sites.size(); ++s) {
+          const Tensor cond = value(sites[s].condition);
+          if (cond.dtype != DType::kBool || cond.numel() != 1) {
+            return Status::InvalidData("the condition '" + sites[s].condition + "' of If node '" + sites[s].node +
+                                       "' is not one boolean");
+          }
+          const bool then_taken = cond.data<uint8_t>()[0] != 0;
+          if (then_taken != (sites[s].attribute == "then_branch")) continue;
+          NamedTensors sample;
+          for (const auto& in : bodies[s].graph().input()) sample.emplace(in.name(), value(in.name()));
+          QAC_RETURN_IF_ERROR(captured[s]->add(std::move(sample)));
+        }
+        return Status::Ok();
+      }));
+  std::vector<std::unique_ptr<Dataset>> result;
+  for (auto& c : captured) result.push_back(std::move(c));
+  return result;
+}
+
+Status splice_branch(onnx::ModelProto& model, const BranchSite& site, const onnx::ModelProto& original,
+                     onnx::ModelProto body) {
+  const int index = find_node(model.graph(), site.node);
+  if (index < 0) return Status::Internal("If node '" + site.node + "' is missing from the emitted model");
+  onnx::GraphProto* target = mutable_branch_graph(*model.mutable_graph()->mutable_node(index), site.attribute);
+  if (!target) return Status::Internal("no " + site.attribute + " on node '" + site.node + "'");
+  const std::set<std::string> own_before = defined_names(*target);
+  std::set<std::string> node_names_before;
+  for (const auto& n : target->node()) node_names_before.insert(n.name());
+  std::map<std::string, const onnx::TensorProto*> copied;  // outer initializers copied into the branch model
+  for (const auto& t : original.graph().initializer()) {
+    if (!own_before.count(t.name())) copied[t.name()] = &t;
+  }
+
+  onnx::GraphProto& g = *body.mutable_graph();
+  g.clear_input();
+  // Copied initializers go (the enclosing graph holds them) unless emission changed them.
+  auto* inits = g.mutable_initializer();
+  for (int i = inits->size() - 1; i >= 0; --i) {
+    auto it = copied.find(inits->Get(i).name());
+    if (it != copied.end() && inits->Get(i).SerializeAsString() == it->second->SerializeAsString()) {
+      inits->DeleteSubrange(i, 1);
+    }
+  }
+  std::map<std::string, std::string> renames;
+  for (const std::string& name : defined_names(g)) {
+    if (!own_before.count(name)) renames[name] = site.prefix() + name;
+  }
+  rename_values(g, renames);
+  for (auto& n : *g.mutable_node()) {
+    if (!node_names_before.count(n.name())) n.set_name(site.prefix() + n.name());
+  }
+  g.set_name(target->name());
+  *target = std::move(g);
+  // The branch may need a newer opset than the enclosing model imports (e.g. per-channel DQ).
+  const int needed = default_opset_version(body);
+  for (auto& op : *model.mutable_opset_import()) {
+    if (is_default_domain(op.domain()) && op.version() < needed) op.set_version(needed);
+  }
+  return Status::Ok();
+}
+
+}  // namespace qac
