@@ -30,6 +30,18 @@ step "$PYTHON" "$here/scripts/render_words.py"
 step "$PYTHON" "$here/scripts/make_ocr_aux_data.py"
 step "$here/scripts/fetch_extra_models.sh"
 step "$PYTHON" "$here/scripts/make_extra_data.py"
+step "$PYTHON" "$here/scripts/make_vad_streams.py"
+# Silero VAD frames with the state each really carries come from running the FP32 model along
+# the streams (bench/bench_silero_vad, built by scripts/build.sh).
+vad="$here/assets/data/extra/silero_vad_v5_stream"
+if [ -x "$here/build/bench/bench_silero_vad" ]; then
+  for split in calibration:20 validation:14; do
+    step "$here/build/bench/bench_silero_vad" data "$here/assets/models/extra/silero_vad_v5.onnx" \
+      "$vad/${split%%:*}" "$vad/${split%%:*}/dataset" --every "${split##*:}"
+  done
+else
+  echo "[fetch_assets] build/bench/bench_silero_vad not built: no Silero VAD stream datasets (run scripts/build.sh first)"
+fi
 
 cat <<EOF
 [fetch_assets] done in $(( $(date +%s) - start )) s
@@ -41,4 +53,5 @@ cat <<EOF
   OCR cls data    $here/assets/data/ocr_cls/{calibration,validation}/{x.npy,labels.npy,labels.json}
   extra models    $here/assets/models/extra/{blazeface,mlsd_tiny,oww_embedding,oww_hey_jarvis,silero_vad_v5}.onnx
   extra data      $here/assets/data/extra/<model>/{calibration,validation}/<input>.npy
+  VAD streams     $here/assets/data/extra/silero_vad_v5_stream/{calibration,validation}/{stream_*.npy,dataset/}
 EOF

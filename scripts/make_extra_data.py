@@ -42,10 +42,11 @@ oww_hey_jarvis  x.1 float32 [64,16,96]  16 consecutive embeddings (80 ms apart) 
 
 silero_vad_v5  input float32 [64,576]  one 512-sample frame (32 ms at 16 kHz, in [-1, 1])
     preceded by the 64 samples before it (vad-web's Silero class prepends that context, as
-    silero-vad's OnnxWrapper does); state float32 [64,2,128] zeros (the state at the start
-    of a stream; the model wants [2,N,128], batch on axis 1: qac's format cannot express that);
-    sr int64 [64] = 16000 (the model wants a scalar: qac rejects scalar inputs). 3/4 of the
-    frames are taken inside speech, 1/4 in noise or silence.
+    silero-vad's OnnxWrapper does); state float32 [64,2,1,128] zeros (the state at the start
+    of a stream, each sample the model's whole [2,N,128] input with N = 1: fed whole, one
+    sample per run); sr int64 [64] = 16000 (one scalar per sample, fed whole). 3/4 of the
+    frames are taken inside speech, 1/4 in noise or silence. Frames with the state a stream
+    really carries: scripts/make_vad_streams.py and bench/silero_vad.sh.
 
 Usage: /usr/bin/python3 scripts/make_extra_data.py [--force] [--only NAME[,NAME]]
 Needs espeak-ng and sox (scripts/setup.sh installs them) and the models fetched by
@@ -397,7 +398,7 @@ def make_silero(split, speaker, rng):
         xs.append(np.clip(frame, -1, 1))
         meta.append(info)
     n = N_SAMPLES
-    return {"input": np.stack(xs), "state": np.zeros((n, 2, 128), np.float32),
+    return {"input": np.stack(xs), "state": np.zeros((n, 2, 1, 128), np.float32),
             "sr": np.full((n,), SR, np.int64)}, meta
 
 

@@ -151,6 +151,21 @@ Result<CalibratedModel> prepare_model(onnx::ModelProto model, const Quantization
   return cm;
 }
 
+// Gives each input of the branch model whose enclosing graph records no shape the rank of the
+// captured values (every dimension free), so that a captured sample feeds it whole.
+Status shape_branch_inputs(SubgraphModel& sub, const Dataset& captured) {
+  for (onnx::ModelProto* model : {&sub.original, &sub.body.fp32}) {
+    for (auto& in : *model->mutable_graph()->mutable_input()) {
+      auto* tensor_type = in.mutable_type()->mutable_tensor_type();
+      if (tensor_type->has_shape()) continue;
+      QAC_ASSIGN_OR_RETURN(auto spec, captured.input_spec(in.name()));
+      auto* shape = tensor_type->mutable_shape();
+      for (size_t d = 0; d < spec.second.size(); ++d) shape->add_dim();
+    }
+  }
+  return Status::Ok();
+}
+
 // Calibrates each If branch on the values it reads in the runs of the calibration samples that
 // select it; a branch no sample selects stays float.
 Status calibrate_branches(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
@@ -174,6 +189,7 @@ Status calibrate_branches(CalibratedModel& cm, const Dataset& calibration, const
       continue;
     }
     sub.calibration = std::move(captured[s]);
+    QAC_RETURN_IF_ERROR(shape_branch_inputs(sub, *sub.calibration));
     QAC_LOG(kInfo) << sub.site.prefix() << ": " << sub.calibration->size() << " calibration samples select it";
     QAC_RETURN_IF_ERROR(calibrate(sub.body, *sub.calibration, options, &sub.report, all_estimators)
                             .with_context(sub.site.prefix()));
@@ -228,8 +244,10 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
   const StatisticsRequest request = statistics_request(cm, options, all_estimators);
   SessionOptions so;
   so.intra_op_threads = options.num_threads;
-  QAC_ASSIGN_OR_RETURN(cm.stats, collect_statistics(cm.fp32, calibration, request, options.subset_size,
-                                                    options.batch_size, so));
+  if (!request.tensors.empty() || cm.subgraphs.empty()) {  // else only the If branches hold quantizers
+    QAC_ASSIGN_OR_RETURN(cm.stats, collect_statistics(cm.fp32, calibration, request, options.subset_size,
+                                                      options.batch_size, so));
+  }
   if (!cm.setup.units.empty() && options.kernel_timing &&
       resolve_target(options.target) == resolve_target(Target::kHost)) {
     UnitTimingOptions timing;
@@ -410,11 +428,6 @@ void merge_subgraph_reports(const CalibratedModel& cm, QuantizationReport& repor
     for (auto skipped : branch.skipped) {
       skipped.reason = prefix + " " + skipped.reason;
       report.skipped.push_back(std::move(skipped));
-    }
-    for (auto& entry : report.skipped) {
-      if (entry.node == sub.site.node) {
-        entry.reason = "the If runs in float; its branches are quantized as models of their own (" + prefix + ")";
-      }
     }
     report.activation_ranges.insert(report.activation_ranges.end(), branch.activation_ranges.begin(),
                                     branch.activation_ranges.end());

@@ -82,8 +82,11 @@ Result<NodeRoles> assign_node_roles(const GraphView& view, const ValueFacts& fac
     const bool reportable = has_float_activation_input(node, facts);
     std::string reason;
     if (view.has_subgraphs(i)) {
-      reason = "holds subgraphs whose " + std::to_string(count_subgraph_nodes(node)) +
-               " nodes stay float (only the main graph is quantized)";
+      reason = node.op_type() == "If"
+                   ? "runs in float; the " + std::to_string(count_subgraph_nodes(node)) +
+                         " nodes of its branches are quantized as models of their own where calibration reaches them"
+                   : "holds subgraphs whose " + std::to_string(count_subgraph_nodes(node)) +
+                         " nodes stay float (only If branches are quantized)";
     } else if (auto it = ignored.find(i); it != ignored.end()) {
       reason = it->second;
     } else if (auto se = se_blocks.find(i); se != se_blocks.end()) {

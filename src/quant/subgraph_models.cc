@@ -99,14 +99,15 @@ Result<onnx::ModelProto> branch_model(const onnx::ModelProto& model, const Branc
     }
     const std::optional<int32_t> elem = view.elem_type(name);
     const std::optional<std::vector<int64_t>> shape = view.shape(name);
-    if (!elem || !shape) {
+    if (!elem) {
       return Status::Unsupported(site.attribute + " of If node '" + site.node + "' reads '" + name +
-                                 "' from the enclosing graph, whose type or shape is not recorded");
+                                 "' from the enclosing graph, whose element type is not recorded");
     }
     onnx::ValueInfoProto* in = body.mutable_graph()->add_input();
     in->set_name(name);
     auto* tensor_type = in->mutable_type()->mutable_tensor_type();
     tensor_type->set_elem_type(*elem);
+    if (!shape) continue;  // given the captured values' rank at calibration
     auto* dims = tensor_type->mutable_shape();
     for (int64_t d : *shape) {
       auto* dim = dims->add_dim();

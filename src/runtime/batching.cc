@@ -42,6 +42,7 @@ Tensor pad_rows(const Tensor& t, size_t count, size_t rows) {
 }  // namespace
 
 Result<bool> fed_whole(const Session& session, const Dataset& data) {
+  QAC_RETURN_IF_ERROR(check_input_names(session, data));
   for (const ValueSpec& spec : session.inputs()) {
     QAC_ASSIGN_OR_RETURN(auto sample, data.input_spec(spec.name));
     if (sample_fed_whole(sample.second.size(), spec.shape.size())) return true;

@@ -230,9 +230,7 @@ Status Session::run_into_impl(const NamedTensors& feeds, const std::vector<std::
                                               to_ort(t.dtype)));
     in_names.push_back(spec.name.c_str());
   }
-  if (whole) {
-    for (auto& shape : feed_shapes) shape.insert(shape.begin(), -1);  // never equal to a stacked run's
-  }
+  if (whole) for (auto& shape : feed_shapes) shape.insert(shape.begin(), -1);  // unlike a stacked run's
   std::vector<const char*> out_names;
   for (const std::string& n : names) out_names.push_back(n.c_str());
 
