@@ -103,11 +103,11 @@ Status undo_smoothing(CalibratedModel& cm, onnx::ModelProto unsmoothed, const Qu
 Result<CalibratedModel> prepare_model(onnx::ModelProto model, const QuantizationOptions& options,
                                       QuantizationReport* report, bool strict_ignored_scope);
 
-// Prepares each If branch of cm.fp32 as a model of its own; a branch that cannot be prepared or
-// holds nothing to quantize stays float, with a line in cm.subgraph_log.
-void prepare_branches(CalibratedModel& cm, const QuantizationOptions& options) {
-  for (const BranchSite& site : if_branches(cm.fp32.graph())) {
-    Result<onnx::ModelProto> body = branch_model(cm.fp32, site);
+// Prepares each subgraph of cm.fp32 as a model of its own; one that cannot be prepared or holds
+// nothing to quantize stays float, with a line in cm.subgraph_log.
+void prepare_subgraphs(CalibratedModel& cm, const QuantizationOptions& options) {
+  for (const SubgraphSite& site : subgraph_sites(cm.fp32.graph())) {
+    Result<onnx::ModelProto> body = subgraph_model(cm.fp32, site);
     SubgraphModel sub;
     Result<CalibratedModel> prepared = body.ok() ? prepare_model(*body, options, &sub.report, false)
                                                  : Result<CalibratedModel>(body.status());
@@ -142,7 +142,7 @@ Result<CalibratedModel> prepare_model(onnx::ModelProto model, const Quantization
   if (popt.form == QdqForm::kOnnxRuntimeUnits) QAC_RETURN_IF_ERROR(rewrite_hard_swish(model, &fold_log).status());
   QAC_ASSIGN_OR_RETURN(cm.setup, place_quantizers(model, popt));
   cm.fp32 = std::move(model);
-  prepare_branches(cm, options);
+  prepare_subgraphs(cm, options);
   if (report) {
     report->normalization = nlog.entries;
     report->normalization.insert(report->normalization.end(), fold_log.begin(), fold_log.end());
@@ -151,9 +151,9 @@ Result<CalibratedModel> prepare_model(onnx::ModelProto model, const Quantization
   return cm;
 }
 
-// Gives each input of the branch model whose enclosing graph records no shape the rank of the
-// captured values (every dimension free), so that a captured sample feeds it whole.
-Status shape_branch_inputs(SubgraphModel& sub, const Dataset& captured) {
+// Gives each input of the subgraph model that records no shape the rank of the captured values
+// (every dimension free), so that a captured sample feeds it whole.
+Status shape_subgraph_inputs(SubgraphModel& sub, const Dataset& captured) {
   for (onnx::ModelProto* model : {&sub.original, &sub.body.fp32}) {
     for (auto& in : *model->mutable_graph()->mutable_input()) {
       auto* tensor_type = in.mutable_type()->mutable_tensor_type();
@@ -166,31 +166,63 @@ Status shape_branch_inputs(SubgraphModel& sub, const Dataset& captured) {
   return Status::Ok();
 }
 
-// Calibrates each If branch on the values it reads in the runs of the calibration samples that
-// select it; a branch no sample selects stays float.
-Status calibrate_branches(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
-                          bool all_estimators) {
-  if (cm.subgraphs.empty()) return Status::Ok();
-  std::vector<BranchSite> sites;
-  std::vector<onnx::ModelProto> bodies;
-  for (const SubgraphModel& sub : cm.subgraphs) {
-    sites.push_back(sub.site);
-    bodies.push_back(sub.original);
-  }
+// Calibration samples of each subgraph (quant/subgraph_models.h): the If branches from one pass
+// over the calibration samples; each Loop/Scan body from a pass of its own, since its
+// iterations' inputs may not stack (a shape that changes from one iteration to the next): such
+// a body stays float, with a line in cm.subgraph_log (a null entry).
+Result<std::vector<std::unique_ptr<Dataset>>> capture_calibration(CalibratedModel& cm, const Dataset& calibration,
+                                                                  const QuantizationOptions& options) {
   SessionOptions so;
   so.intra_op_threads = options.num_threads;
-  QAC_ASSIGN_OR_RETURN(auto captured, capture_branch_inputs(cm.fp32, sites, bodies, calibration,
-                                                            std::min(options.subset_size, calibration.size()), so));
+  const size_t n = std::min(options.subset_size, calibration.size());
+  std::vector<SubgraphSite> branches;
+  std::vector<onnx::ModelProto> branch_bodies;
+  for (const SubgraphModel& sub : cm.subgraphs) {
+    if (sub.site.kind != SubgraphSite::Kind::kIfBranch) continue;
+    branches.push_back(sub.site);
+    branch_bodies.push_back(sub.original);
+  }
+  std::vector<std::unique_ptr<Dataset>> of_branches;
+  if (!branches.empty()) {
+    QAC_ASSIGN_OR_RETURN(of_branches, capture_subgraph_inputs(cm.fp32, branches, branch_bodies, calibration, n,
+                                                              options.subset_size, so));
+  }
+  std::vector<std::unique_ptr<Dataset>> captured;
+  size_t next_branch = 0;
+  for (const SubgraphModel& sub : cm.subgraphs) {
+    if (sub.site.kind == SubgraphSite::Kind::kIfBranch) {
+      captured.push_back(std::move(of_branches[next_branch++]));
+      continue;
+    }
+    auto body = capture_subgraph_inputs(cm.fp32, {sub.site}, {sub.original}, calibration, n, options.subset_size, so);
+    if (!body.ok()) {
+      cm.subgraph_log.push_back(sub.site.prefix() + " stays float: its inputs could not be captured (" +
+                                body.status().message() + ")");
+      captured.push_back(nullptr);
+      continue;
+    }
+    captured.push_back(std::move(body->front()));
+  }
+  return captured;
+}
+
+// Calibrates each subgraph on the values it reads in the runs (or iterations) of the
+// calibration samples; a subgraph no run reaches stays float.
+Status calibrate_subgraphs(CalibratedModel& cm, const Dataset& calibration, const QuantizationOptions& options,
+                           bool all_estimators) {
+  if (cm.subgraphs.empty()) return Status::Ok();
+  QAC_ASSIGN_OR_RETURN(auto captured, capture_calibration(cm, calibration, options));
   std::vector<SubgraphModel> kept;
   for (size_t s = 0; s < cm.subgraphs.size(); ++s) {
     SubgraphModel& sub = cm.subgraphs[s];
+    if (!captured[s]) continue;
     if (captured[s]->size() == 0) {
-      cm.subgraph_log.push_back(sub.site.prefix() + " stays float: no calibration sample selects it");
+      cm.subgraph_log.push_back(sub.site.prefix() + " stays float: no calibration sample reaches it");
       continue;
     }
     sub.calibration = std::move(captured[s]);
-    QAC_RETURN_IF_ERROR(shape_branch_inputs(sub, *sub.calibration));
-    QAC_LOG(kInfo) << sub.site.prefix() << ": " << sub.calibration->size() << " calibration samples select it";
+    QAC_RETURN_IF_ERROR(shape_subgraph_inputs(sub, *sub.calibration));
+    QAC_LOG(kInfo) << sub.site.prefix() << ": " << sub.calibration->size() << " calibration samples";
     QAC_RETURN_IF_ERROR(calibrate(sub.body, *sub.calibration, options, &sub.report, all_estimators)
                             .with_context(sub.site.prefix()));
     kept.push_back(std::move(sub));
@@ -274,7 +306,7 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
       report->decisions.insert(report->decisions.end(), timing_log.begin(), timing_log.end());
     }
   }
-  QAC_RETURN_IF_ERROR(calibrate_branches(cm, calibration, options, all_estimators));
+  QAC_RETURN_IF_ERROR(calibrate_subgraphs(cm, calibration, options, all_estimators));
   if (report) {
     report->calibration_samples = std::min(options.subset_size, calibration.size());
     report->seconds_statistics = seconds_since(t0);
@@ -385,7 +417,7 @@ Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::str
       if (id.starts_with(prefix)) branch_disabled.insert(id.substr(prefix.size()));
     }
     QAC_ASSIGN_OR_RETURN(onnx::ModelProto body, emit(sub.body, branch_disabled, options, log));
-    QAC_RETURN_IF_ERROR(splice_branch(model, sub.site, sub.original, std::move(body)));
+    QAC_RETURN_IF_ERROR(splice_subgraph(model, sub.site, sub.original, std::move(body)));
   }
   return model;
 }

@@ -38,30 +38,30 @@ struct CalibratedModel {
   // Kernel timing, by unit id: the unit's float time minus its int8 time with the Q/DQ its
   // neighbours need (microseconds, one thread); empty when units were not timed.
   std::map<std::string, double> unit_float_cost_us;
-  // The If branches of this model's graph quantized as models of their own
-  // (quant/subgraph_models.h); their quantizer ids carry the branch's prefix in `disabled` sets
-  // and groups.
+  // The subgraphs (If branches, Loop and Scan bodies) of this model's graph quantized as models
+  // of their own (quant/subgraph_models.h); their quantizer ids carry the subgraph's prefix in
+  // `disabled` sets and groups.
   std::vector<SubgraphModel> subgraphs;
-  std::vector<std::string> subgraph_log;  // branches left in float, and why
+  std::vector<std::string> subgraph_log;  // subgraphs left in float, and why
 };
 
 struct SubgraphModel {
-  BranchSite site;
-  onnx::ModelProto original;  // the branch model before quantization
+  SubgraphSite site;
+  onnx::ModelProto original;  // the subgraph model before quantization
   CalibratedModel body;
   std::shared_ptr<const Dataset> calibration;  // its captured calibration samples (after calibrate)
   QuantizationReport report;                   // what the stages decided for the branch
 };
 
-// Every quantizer group of `cm`, its If branches' groups included (ids prefixed with the
-// branch's site, numbered after the enclosing graph's groups).
+// Every quantizer group of `cm`, its subgraphs' groups included (ids prefixed with the
+// subgraph's site, numbered after the enclosing graph's groups).
 std::vector<QuantizerGroup> build_model_groups(const CalibratedModel& cm);
 
-// Kernel timing's float cost of unit `id` (prefixed for a branch's unit), if it was timed.
+// Kernel timing's float cost of unit `id` (prefixed for a subgraph's unit), if it was timed.
 std::optional<double> unit_float_cost(const CalibratedModel& cm, const std::string& id);
 
-// Adds what the stages decided for the If branches of `cm` to `report`: normalization and
-// decisions (prefixed with the branch), skipped nodes, quantizer counts, ranges.
+// Adds what the stages decided for the subgraphs of `cm` to `report`: normalization and
+// decisions (prefixed with the subgraph), skipped nodes, quantizer counts, ranges.
 void merge_subgraph_reports(const CalibratedModel& cm, QuantizationReport& report);
 
 // Normalizes `model`, folds BatchNorm, places quantizers. Fills report->normalization,
