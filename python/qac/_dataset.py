@@ -54,7 +54,7 @@ def to_input_arrays(value, names, dtypes, who):
                 a = a.astype(dtype)
             else:
                 raise ValueError(f"{who} returned dtype {a.dtype} for input '{name}'; the model takes {dtype}")
-        arrays.append(np.ascontiguousarray(a))
+        arrays.append(a if a.flags.c_contiguous else a.copy(order="C"))  # keeps 0-d arrays 0-d
     return arrays
 
 

@@ -12,6 +12,19 @@ namespace {
 
 std::string item_label(size_t item) { return "item " + std::to_string(item); }
 
+// Whether transform_fn gives input `spec` as the whole input of one sample rather than batch
+// axis first: a scalar, or an input whose first dimension is fixed while a later one is free
+// (its batch axis is not first, as Silero VAD's state [2, B, 128]). An item feeding such an
+// input is one sample.
+bool takes_whole_input(const ValueSpec& spec) {
+  if (spec.shape.empty()) return true;
+  if (spec.shape[0] < 0) return false;
+  for (size_t d = 1; d < spec.shape.size(); ++d) {
+    if (spec.shape[d] < 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ItemsDataset::ItemsDataset(py::object source, std::vector<ValueSpec> inputs, CallbackErrors& errors,
@@ -32,9 +45,10 @@ std::vector<std::string> ItemsDataset::input_names() const {
 Result<std::pair<DType, std::vector<int64_t>>> ItemsDataset::input_spec(const std::string& name) const {
   for (const ValueSpec& s : inputs_) {
     if (s.name != name) continue;
-    std::vector<int64_t> sample(s.shape.begin() + (s.shape.empty() ? 0 : 1), s.shape.end());
-    // The per-sample shape of the data: the first item's, where the model leaves a dim free.
-    if (auto it = cached_.find(name); it != cached_.end() && it->second.shape.size() == s.shape.size()) {
+    // A sample's shape: the model's without its batch axis, or its whole shape (takes_whole_input);
+    // the first item's (stored stacked), where the model leaves a dim free.
+    std::vector<int64_t> sample(s.shape.begin() + (takes_whole_input(s) ? 0 : 1), s.shape.end());
+    if (auto it = cached_.find(name); it != cached_.end() && it->second.shape.size() == sample.size() + 1) {
       sample.assign(it->second.shape.begin() + 1, it->second.shape.end());
     }
     return std::make_pair(s.dtype, sample);
@@ -73,26 +87,35 @@ Result<std::optional<NamedTensors>> ItemsDataset::pull_next(py::object* raw_item
     py::list arrays = source_.attr("_model_inputs")(item, names, dtypes);
     NamedTensors tensors;
     int64_t rows = -1;
+    bool one_sample = false;  // some input is fed whole: the item is one sample
     for (size_t i = 0; i < inputs_.size(); ++i) {
       const ValueSpec& spec = inputs_[i];
       const std::string what = "transform_fn's input '" + spec.name + "' for " + item_label(index) + " of the " + role_;
       QAC_ASSIGN_OR_RETURN(Tensor t, tensor_from_array(arrays[i].cast<py::array>(), what));
-      if (t.shape.size() != spec.shape.size() || t.shape.empty()) {
+      const bool whole = takes_whole_input(spec);
+      const char* layout = whole ? " (the whole input of one sample)" : " (batch axis first)";
+      bool shape_ok = t.shape.size() == spec.shape.size() && (whole || !t.shape.empty());
+      for (size_t d = whole ? 0 : 1; shape_ok && d < t.shape.size(); ++d) {
+        shape_ok = spec.shape[d] < 0 || spec.shape[d] == t.shape[d];
+      }
+      if (!shape_ok) {
         return Status::InvalidData(what + " has shape " + shape_to_string(t.shape) + "; the model takes " +
-                                   shape_to_string(spec.shape) + " (batch axis first)");
+                                   shape_to_string(spec.shape) + layout);
       }
-      for (size_t d = 1; d < t.shape.size(); ++d) {
-        if (spec.shape[d] >= 0 && spec.shape[d] != t.shape[d]) {
-          return Status::InvalidData(what + " has shape " + shape_to_string(t.shape) + "; the model takes " +
-                                     shape_to_string(spec.shape) + " (batch axis first)");
-        }
-      }
-      if (rows >= 0 && t.shape[0] != rows) {
+      if (whole) {
+        one_sample = true;
+        t.shape.insert(t.shape.begin(), 1);  // stored stacked, as a batch of one sample
+      } else if (rows >= 0 && t.shape[0] != rows) {
         return Status::InvalidData(what + " has " + std::to_string(t.shape[0]) + " samples, the other inputs " +
                                    std::to_string(rows));
+      } else {
+        rows = t.shape[0];
       }
-      rows = t.shape[0];
       tensors.emplace(spec.name, std::move(t));
+    }
+    if (one_sample && rows > 1) {
+      return Status::InvalidData(item_label(index) + " of the " + role_ + " feeds an input whole, so it is one "
+                                 "sample, but its batched inputs hold " + std::to_string(rows) + " samples");
     }
     return std::optional<NamedTensors>(std::move(tensors));
   } catch (py::error_already_set& e) {

@@ -1,5 +1,6 @@
 // A qac::Dataset over a Python qac.Dataset: an iterable of items and a transform_fn that turns
-// an item into model inputs (batch axis first). Items are pulled lazily, one at a time; the
+// an item into model inputs (batch axis first, or for an input without a leading batch axis, a
+// scalar or a state [2, B, 128], the whole input of one sample: the item is then one sample). Items are pulled lazily, one at a time; the
 // dataset keeps only the item being read. Reading earlier rows than the current item starts a
 // new pass over the iterable, so the iterable must yield the same items in the same order on
 // every pass (a DataLoader without shuffling, a list, a generator function).
