@@ -137,6 +137,13 @@ struct AccuracyControlReport {
   double max_drop = 0;
   double fp32_metric = 0, int8_metric = 0, final_metric = 0;
   double int8_drop = 0, final_drop = 0;
+  // A metric over every output on its own: each output's value for FP32, plain INT8 and the
+  // returned model (the metric above is the worst output's per sample, averaged).
+  struct OutputValues {
+    std::string output;
+    double fp32 = 0, int8 = 0, final_value = 0;
+  };
+  std::vector<OutputValues> per_output;
   bool has_interval = false;          // per-sample values were available
   double drop_low = 0, drop_high = 0; // 95% paired bootstrap interval of final_drop
   bool budget_met = false;

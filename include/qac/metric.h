@@ -48,6 +48,9 @@ inline constexpr int kDefaultOutput = -3; // the metric's default (see above)
 struct MetricValue {
   double value = 0;                // higher is better
   std::vector<double> per_sample;  // one value per sample, in the order the samples were added
+  // A metric over every output on its own (label-free metrics' default, `--output-index
+  // every`): each output's mean over the samples, in model output order; empty otherwise.
+  std::vector<double> per_output;
 };
 
 class Metric {  // streaming: batches arrive in sample order

@@ -27,6 +27,8 @@ class Model {
   // The graph inputs that are not initializers, in graph order. InvalidModel naming the input
   // for element types qac cannot feed.
   Result<std::vector<ValueSpec>> inputs() const;
+  // The names of the graph's outputs, in order.
+  std::vector<std::string> output_names() const;
 
   Model(const Model& other);
   Model& operator=(const Model& other);

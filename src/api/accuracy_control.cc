@@ -246,6 +246,7 @@ void record_search(const SearchResult& result, const std::vector<QuantizerGroup>
 // Its full-set score comes from a session built on these same serialized bytes: the search's
 // measurement when it made one, else a fresh run.
 Result<onnx::ModelProto> confirm_final(ModelOracle& oracle, const std::vector<int>& reverted, const std::string& label,
+                                       const std::vector<std::string>& output_names,
                                        const AccuracyControlOptions& options, AccuracyControlReport& rep) {
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model, oracle.model_for(reverted));
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto reparsed, parse_model(serialize(final_model), label));
@@ -261,6 +262,14 @@ Result<onnx::ModelProto> confirm_final(ModelOracle& oracle, const std::vector<in
   QAC_ASSIGN_OR_RETURN(rep.int8_drop, accuracy_drop(rep.fp32_metric, rep.int8_metric, options.drop_type));
   QAC_ASSIGN_OR_RETURN(rep.final_drop, accuracy_drop(rep.fp32_metric, rep.final_metric, options.drop_type));
   rep.budget_met = within_budget(rep.final_drop, options.max_drop);
+  const Evaluation* int8_eval = oracle.full_set_result({});
+  if (int8_eval && final_eval.per_output.size() == fp32_eval.per_output.size() &&
+      int8_eval->per_output.size() == fp32_eval.per_output.size()) {
+    for (size_t k = 0; k < final_eval.per_output.size(); ++k) {
+      rep.per_output.push_back({k < output_names.size() ? output_names[k] : "output " + std::to_string(k),
+                                fp32_eval.per_output[k], int8_eval->per_output[k], final_eval.per_output[k]});
+    }
+  }
   if (!fp32_eval.per_sample.empty() && fp32_eval.per_sample.size() == final_eval.per_sample.size()) {
     auto ci = bootstrap_drop_interval(fp32_eval.per_sample, final_eval.per_sample, options.drop_type);
     if (ci.ok()) {
@@ -332,7 +341,10 @@ Result<Model> run_accuracy_control(const Model& model, const Dataset& calibratio
     timer.lap("layer_error");
   }
   fill_sensitivities(groups, result, oracle, rep);
-  QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model, confirm_final(oracle, result.reverted, model.label(), options, rep));
+  std::vector<std::string> output_names;
+  for (const auto& output : cm.fp32.graph().output()) output_names.push_back(output.name());
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model,
+                       confirm_final(oracle, result.reverted, model.label(), output_names, options, rep));
   timer.lap("confirm");
   if (options.measure_latency) {
     QAC_ASSIGN_OR_RETURN(onnx::ModelProto plain, oracle.model_for({}));

@@ -38,6 +38,13 @@ std::string AccuracyControlReport::to_json() const {
   j["int8_drop"] = int8_drop;
   j["final_drop"] = final_drop;
   if (has_interval) j["final_drop_ci95"] = {drop_low, drop_high};
+  if (!per_output.empty()) {
+    nlohmann::json outputs = nlohmann::json::array();
+    for (const auto& o : per_output) {
+      outputs.push_back({{"output", o.output}, {"fp32", o.fp32}, {"int8", o.int8}, {"final", o.final_value}});
+    }
+    j["per_output"] = outputs;
+  }
   j["budget_met"] = budget_met;
   j["total_groups"] = total_groups;
   j["groups_in_float"] = reverted.size();
@@ -98,6 +105,11 @@ std::string AccuracyControlReport::summary() const {
   std::snprintf(buf, sizeof buf, ") %s budget %s %.4f\n", drop_type.c_str(), budget_met ? "within" : "NOT within",
                 max_drop);
   s << buf;
+  for (const auto& o : per_output) {
+    std::snprintf(buf, sizeof buf, "  output '%s': FP32 %.4f, INT8 %.4f, final %.4f\n", o.output.c_str(), o.fp32, o.int8,
+                  o.final_value);
+    s << buf;
+  }
   s << reverted.size() << " of " << total_groups << " quantizer groups returned to float (strategy " << strategy
     << ", " << evaluations << " evaluations, " << full_pass_equivalents << " full-pass equivalents)\n";
   for (const auto& g : reverted) {

@@ -42,4 +42,10 @@ const std::string& Model::label() const { return impl_->label; }
 
 Result<std::vector<ValueSpec>> Model::inputs() const { return model_input_specs(impl_->proto); }
 
+std::vector<std::string> Model::output_names() const {
+  std::vector<std::string> names;
+  for (const auto& output : impl_->proto.graph().output()) names.push_back(output.name());
+  return names;
+}
+
 }  // namespace qac

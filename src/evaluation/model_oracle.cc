@@ -73,6 +73,7 @@ Result<Evaluation> ModelOracle::validate(const CompiledModel& model, const std::
   Evaluation e;
   e.metric = v.value;
   e.per_sample = std::move(v.per_sample);
+  e.per_output = std::move(v.per_output);
   return e;
 }
 
@@ -125,6 +126,7 @@ Result<Evaluation> ModelOracle::score(const Session& session, const Dataset& dat
   Evaluation e;
   e.metric = v.value;
   e.per_sample = std::move(v.per_sample);
+  e.per_output = std::move(v.per_output);
   return e;
 }
 

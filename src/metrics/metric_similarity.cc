@@ -113,6 +113,7 @@ Status SimilarityMetric::score_batch(size_t, const std::vector<Tensor>& outputs,
     compared.ref.push_back(r->to_float());
     compared.row_sizes.push_back(rows == 0 ? 0 : o->numel() / rows);
   }
+  std::vector<double> output_sums(compared.out.size(), 0.0);
   for (size_t i = 0; i < samples; ++i) {
     if (output_index_ == kEveryOutput) {
       double worst = std::numeric_limits<double>::infinity();
@@ -121,6 +122,7 @@ Status SimilarityMetric::score_batch(size_t, const std::vector<Tensor>& outputs,
         SimilaritySums sums;
         sums.add(compared.out[k].data() + i * n, compared.ref[k].data() + i * n, n);
         const double v = similarity_value(kind_, sums);
+        output_sums[k] += v;
         worst = std::isnan(v) || std::isnan(worst) ? std::nan("") : std::min(worst, v);
       }
       scores.push_back(worst);
@@ -133,7 +135,30 @@ Status SimilarityMetric::score_batch(size_t, const std::vector<Tensor>& outputs,
     }
     scores.push_back(similarity_value(kind_, sums));
   }
+  if (output_index_ == kEveryOutput) {
+    if (output_sums_.empty()) output_sums_.assign(output_sums.size(), 0.0);
+    if (output_sums_.size() != output_sums.size()) {
+      return Status::InvalidData(prefix() + "the model returned " + std::to_string(output_sums.size()) +
+                                 " outputs, earlier " + std::to_string(output_sums_.size()));
+    }
+    for (size_t k = 0; k < output_sums.size(); ++k) output_sums_[k] += output_sums[k];
+  }
   return Status::Ok();
+}
+
+}  // namespace qac
+
+namespace qac {
+
+Result<MetricValue> SimilarityMetric::finish() {
+  QAC_ASSIGN_OR_RETURN(MetricValue value, PerSampleMetric::finish());
+  for (double sum : output_sums_) value.per_output.push_back(sum / static_cast<double>(value.per_sample.size()));
+  return value;
+}
+
+void SimilarityMetric::reset() {
+  PerSampleMetric::reset();
+  output_sums_.clear();
 }
 
 }  // namespace qac

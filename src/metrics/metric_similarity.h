@@ -14,6 +14,10 @@ class SimilarityMetric : public PerSampleMetric {
   // kEveryOutput for each output on its own, a sample's value being its worst output's.
   SimilarityMetric(SimilarityKind kind, int output_index);
 
+  // The mean of the per-sample values, and with kEveryOutput each output's mean (per_output).
+  Result<MetricValue> finish() override;
+  void reset() override;
+
  protected:
   Status score_batch(size_t first, const std::vector<Tensor>& outputs,
                      const std::vector<Tensor>& reference, const Labels* labels,
@@ -22,6 +26,7 @@ class SimilarityMetric : public PerSampleMetric {
  private:
   SimilarityKind kind_;
   int output_index_;
+  std::vector<double> output_sums_;  // kEveryOutput: per output, the sum of its per-sample values
 };
 
 // Sums over the elements of one sample, from which every similarity value is computed.

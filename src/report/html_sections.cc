@@ -102,6 +102,12 @@ std::string verdict_section(const AccuracyControlReport& r) {
     row("final drop, 95% CI low", "final_drop_ci95.0", r.drop_low, number(r.drop_low, 6));
     row("final drop, 95% CI high", "final_drop_ci95.1", r.drop_high, number(r.drop_high, 6));
   }
+  for (size_t k = 0; k < r.per_output.size(); ++k) {
+    const auto& o = r.per_output[k];
+    const std::string key = "per_output." + std::to_string(k);
+    row("output '" + o.output + "': plain INT8", key + ".int8", o.int8, fixed(o.int8, 6));
+    row("output '" + o.output + "': final", key + ".final", o.final_value, fixed(o.final_value, 6));
+  }
   row("budget (max drop, " + r.drop_type + ")", "max_drop", r.max_drop, number(r.max_drop, 6));
   row("quantizer groups", "total_groups", r.total_groups, std::to_string(r.total_groups));
   if (r.latency.measured) {

@@ -17,6 +17,7 @@ namespace qac {
 struct Evaluation {
   double metric = 0;
   std::vector<double> per_sample;
+  std::vector<double> per_output;  // each output's value, when the metric has them (MetricValue)
   bool approximate = false;  // answered by screen() from an approximate model
 };
 

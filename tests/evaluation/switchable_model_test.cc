@@ -159,7 +159,7 @@ class EvaluationCounter : public Metric {
     samples_ += static_cast<size_t>(outputs.front().shape[0]);
     return Status::Ok();
   }
-  Result<MetricValue> finish() override { return MetricValue{double(k_), std::vector<double>(samples_, k_)}; }
+  Result<MetricValue> finish() override { return MetricValue{double(k_), std::vector<double>(samples_, k_), {}}; }
   void reset() override { samples_ = 0; }
 
  private:

@@ -189,6 +189,16 @@ TEST(Similarity, EveryOutputCountsEachSampleWithItsWorstOutput) {
   ASSERT_TRUE(value.ok());
   EXPECT_NEAR(value->per_sample[0], -1.0 / 8, 1e-12);
   EXPECT_EQ(value->per_sample[1], 0.0);
+  // Each output's own mean over the samples: the broken one is named by its index.
+  ASSERT_EQ(value->per_output.size(), 2u);
+  EXPECT_EQ(value->per_output[0], 0.0);
+  EXPECT_NEAR(value->per_output[1], -1.0 / 16, 1e-12);
+  every->reset();
+  ASSERT_TRUE(every->add_batch(0, {out0, out1}, {ref0, ref1}, nullptr).ok());
+  EXPECT_EQ(every->finish()->per_output, value->per_output);  // reset forgets earlier batches
+  auto single = make("nmse", 1);
+  ASSERT_TRUE(single->add_batch(0, {out0, out1}, {ref0, ref1}, nullptr).ok());
+  EXPECT_TRUE(single->finish()->per_output.empty());
   // The default for the similarity metrics is every output: the same values.
   MetricSpec by_default;
   by_default.name = "nmse";

@@ -55,13 +55,21 @@ int run(const EvalArgs& a) {
   if (!evaluated.ok()) return fail(evaluated.status());
   const MetricValue* value = &evaluated->metric;
   const size_t n = value->per_sample.size();
+  const std::vector<std::string> outputs = model->output_names();
+  auto output_name = [&](size_t k) { return k < outputs.size() ? outputs[k] : "output " + std::to_string(k); };
   if (a.json) {
     nlohmann::json j = {{"model", a.model}, {"data", a.data}, {"metric", a.metric},
                         {"value", value->value}, {"samples", n}};
+    for (size_t k = 0; k < value->per_output.size(); ++k) {
+      j["per_output"].push_back({{"output", output_name(k)}, {"value", value->per_output[k]}});
+    }
     std::printf("%s\n", j.dump(2).c_str());
   } else {
-    std::printf("%s = %.6f on %zu samples of %s (%s)\n", a.metric.c_str(), value->value, n, a.data.c_str(),
-                a.model.c_str());
+    std::printf("%s = %.6f on %zu samples of %s (%s)%s\n", a.metric.c_str(), value->value, n, a.data.c_str(),
+                a.model.c_str(), value->per_output.empty() ? "" : ", the worst output of each sample");
+    for (size_t k = 0; k < value->per_output.size(); ++k) {
+      std::printf("  output '%s': %.6f\n", output_name(k).c_str(), value->per_output[k]);
+    }
   }
   return kExitOk;
 }
