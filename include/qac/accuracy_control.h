@@ -34,6 +34,8 @@ enum class SearchStrategy { kQac, kNncf };
 struct AccuracyControlOptions : QuantizationOptions {
   double max_drop = 0.01;
   DropType drop_type = DropType::kAbsolute;
+  // Validation samples the ranking runs on (with a ModelValidator, the items holding about as
+  // many samples: items of 16 samples rank on ceil(300 / 16) = 19 items).
   size_t ranking_subset_size = 300;
   int max_num_iterations = INT_MAX;  // caps the groups reverted
   RestoreMode restore_mode = RestoreMode::kActivationsAndWeights;
@@ -59,7 +61,8 @@ class CompiledModel {
 
 // The user's validation as a whole-model function (NNCF's validation_fn): given a compiled
 // candidate and a set of validation items, it runs the model itself and returns the metric.
-// Items are the units the search ranks and subsets (ranking_subset_size counts items); item i
+// Items are the units the search ranks and subsets (ranking_subset_size, in samples, becomes the
+// number of items holding that many samples on average); item i
 // feeds samples [first_sample(i), first_sample(i + 1)) of the validation Dataset passed next to
 // the validator, which the search uses where it needs model inputs (output noise, sensitivity).
 class ModelValidator {

@@ -99,7 +99,7 @@ class AdvancedAccuracyRestorerParameters:
     """NNCF's accuracy-restorer parameters, plus qac's search strategy ("qac" or "nncf")."""
     max_num_iterations: Optional[int] = None              # None: unlimited
     tune_hyperparams: bool = False
-    ranking_subset_size: Optional[int] = None             # None: 300
+    ranking_subset_size: Optional[int] = None             # None: 300 samples (items holding as many)
     restore_mode: RestoreMode = RestoreMode.ACTIVATIONS_AND_WEIGHTS
     intermediate_model_dir: Optional[str] = None
     strategy: str = "qac"

@@ -325,7 +325,13 @@ Result<Model> run_accuracy_control(const Model& model, const Dataset& calibratio
   }
 
   const size_t cost_before = oracle.samples_evaluated();
-  const SearchOptions sopt = search_options(options);
+  SearchOptions sopt = search_options(options);
+  if (scoring.validator && validation.size() > 0) {
+    // The search subsets items; ranking_subset_size counts samples, as subset_size does.
+    const size_t items = scoring.validator->num_items();
+    sopt.ranking_subset_size =
+        std::max<size_t>(1, (options.ranking_subset_size * items + validation.size() - 1) / validation.size());
+  }
   QAC_ASSIGN_OR_RETURN(const SearchResult result, options.strategy == SearchStrategy::kNncf
                                                       ? search_nncf(oracle, sopt)
                                                       : search_qac(oracle, sopt));

@@ -39,7 +39,11 @@ TEST(AccuracyControlOutputs, TheBrokenOutputIsSeenReportedAndRepaired) {
   options.kernel_timing = false;
   options.measure_latency = false;
   options.max_drop = 0.01;
-  const MetricFactory cosine = [] { return make_metric(MetricSpec{"cosine"}); };
+  const MetricFactory cosine = [] {
+    MetricSpec spec;
+    spec.name = "cosine";
+    return make_metric(spec);
+  };
   AccuracyControlReport report;
   auto result = quantize_with_accuracy_control(two_output_model(), calibration, validation, cosine, options, &report);
   ASSERT_TRUE(result.ok()) << result.status().to_string();
