@@ -36,6 +36,15 @@ std::vector<size_t> select_largest_disagreement(const std::vector<double>& refer
                                                 const std::vector<double>& approximate,
                                                 size_t count, uint64_t tie_seed);
 
+// The ranking subset of `count` samples: select_largest_disagreement, unless INT8 moved every
+// sample (a continuous metric such as cosine or per-sample SQNR): the samples it moved most are
+// then no fair sample of the rest, whose change the search extrapolates from the subset, so the
+// subset is spread evenly over the samples instead (sample k * n / count). Sorted ascending.
+// REQUIRES: reference.size() == approximate.size().
+std::vector<size_t> select_ranking_subset(const std::vector<double>& reference,
+                                          const std::vector<double>& approximate, size_t count,
+                                          uint64_t tie_seed);
+
 // The `count` group ids with the highest sensitivity (most harmful first); ties -> lower id.
 // REQUIRES: no NaN in `sensitivity`.
 std::vector<int> top_groups_by_sensitivity(const std::vector<double>& sensitivity, size_t count);

@@ -134,9 +134,8 @@ void QacSearch::choose_kind_and_subset() {
     const size_t wanted = std::max(
         tuning_.min_ranking_subset,
         static_cast<size_t>(std::ceil(changed * (1.0 + tuning_.subset_margin))));
-    subset_ = select_largest_disagreement(reference, quantized,
-                                          std::min({wanted, options_.ranking_subset_size, n}),
-                                          tuning_.subset_tie_seed);
+    subset_ = select_ranking_subset(reference, quantized, std::min({wanted, options_.ranking_subset_size, n}),
+                                    tuning_.subset_tie_seed);
   } else {
     kind_ = MetricKind::kScores;
     const size_t size = std::min(options_.ranking_subset_size, n);

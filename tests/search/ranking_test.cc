@@ -92,5 +92,19 @@ TEST(RankingTest, ScoreGroupsRevertsEachGroupOnTopOfTheBase) {
   EXPECT_LT((*nmse)[0].score, 0.0);
 }
 
+// A continuous metric moves every sample: the subset is spread evenly, not the most moved ones;
+// a metric where some samples do not move keeps the largest-disagreement subset.
+TEST(RankingSubset, EveryMovedSampleGivesAnEvenSpread) {
+  std::vector<double> fp32(10, 1.0), moved(10);
+  for (size_t i = 0; i < 10; ++i) moved[i] = 0.99 - 0.01 * static_cast<double>(i);  // sample 9 moved most
+  EXPECT_EQ(select_ranking_subset(fp32, moved, 4, 1), (std::vector<size_t>{0, 2, 5, 7}));
+  EXPECT_EQ(select_ranking_subset(fp32, moved, 20, 1).size(), 10u);
+  std::vector<double> some = fp32;
+  some[3] = 0.0;
+  some[8] = 0.5;
+  EXPECT_EQ(select_ranking_subset(fp32, some, 2, 1), select_largest_disagreement(fp32, some, 2, 1));
+  EXPECT_EQ(select_ranking_subset(fp32, some, 2, 1), (std::vector<size_t>{3, 8}));
+}
+
 }  // namespace
 }  // namespace qac
