@@ -5,7 +5,7 @@
 #   bash bench/accuracy_control.sh [QAC_BINARY [CASE...]]     (default: build/qac, every case)
 #
 # Cases: ocr-exact, vit-agreement, vit-top1, ocr-cer; hard cases (eight or more groups must
-# return to float): blazeface-cosine, vit-cosine.
+# return to float): blazeface-cosine, vit-cosine, mlsd-cosine.
 #
 # For every case both strategies run `qac quantize --validation ...` (the order alternates from
 # case to case so neither always runs on a warmer or quieter machine), each timed as a whole with
@@ -31,7 +31,7 @@ fi
 cd "$here" || exit 1  # every path below (and in the printed commands) is relative to the repo root
 PY=/usr/bin/python3
 shift $(( $# > 0 ? 1 : 0 ))
-selected=" ${*:-ocr-exact vit-agreement vit-top1 ocr-cer blazeface-cosine vit-cosine} "
+selected=" ${*:-ocr-exact vit-agreement vit-top1 ocr-cer blazeface-cosine vit-cosine mlsd-cosine} "
 wanted() { [[ "$selected" == *" $1 "* ]]; }
 
 OUT=out/accuracy_control
@@ -53,6 +53,9 @@ FM_HOLDOUT_LIMIT=2000  # held-out = the first 2000 images of the test set
 BLAZEFACE=assets/models/extra/blazeface.onnx
 BF_CALIB=assets/data/extra/blazeface/calibration
 BF_VAL=assets/data/extra/blazeface/validation
+MLSD=assets/models/extra/mlsd_tiny.onnx
+MLSD_CALIB=assets/data/extra/mlsd_tiny/calibration
+MLSD_VAL=assets/data/extra/mlsd_tiny/validation
 BUDGET_TOLERANCE=1e-12
 
 for f in "$REC" "$DICT" "$OCR_CALIB" "$OCR_VAL" "$OCR_HOLDOUT" "$VIT" "$FM_CALIB" "$FM_VAL" "$FM_TEST"; do
@@ -327,6 +330,18 @@ VIT_COS_EVAL="--metric cosine --reference $VIT"
 wanted vit-cosine && measure_case vit-cosine "$VIT" "$FM_CALIB" "$FM_VAL" "$FM_TEST" "$VIT_FLAGS" "$VIT_COS_EVAL" "--limit $FM_HOLDOUT_LIMIT"
 wanted vit-cosine && run_case vit-cosine nncf "$VIT" "$FM_CALIB" "$FM_VAL" "$FM_TEST" "$VIT_FLAGS" \
   "--metric cosine --max-drop 0.0002" "$VIT_COS_EVAL" "--limit $FM_HOLDOUT_LIMIT"
+
+# M-LSD tiny (line-segment detector, scripts/fetch_extra_models.sh), cosine against FP32 over
+# its outputs (line map and junction scores), 1 point, at default options: kernel timing keeps
+# its int8 units on this CPU. No held-out split: the held-out column re-scores calibration.
+MLSD_EVAL="--metric cosine --reference $MLSD"
+if wanted mlsd-cosine && [ -e "$MLSD" ] && [ -e "$MLSD_VAL" ]; then
+  measure_case mlsd-cosine "$MLSD" "$MLSD_CALIB" "$MLSD_VAL" "$MLSD_CALIB" "" "$MLSD_EVAL" ""
+  run_case mlsd-cosine qac "$MLSD" "$MLSD_CALIB" "$MLSD_VAL" "$MLSD_CALIB" "" \
+    "--metric cosine --max-drop 0.01" "$MLSD_EVAL" ""
+elif wanted mlsd-cosine; then
+  notes+=("mlsd-cosine skipped: $MLSD or $MLSD_VAL missing (scripts/fetch_extra_models.sh, scripts/make_extra_data.py).")
+fi
 
 elapsed=$(awk -v a="$start" -v b="$(now)" 'BEGIN {printf "%.0f", b - a}')
 load_end=$(uptime | sed 's/.*load average: //')
