@@ -34,17 +34,33 @@ ModelSummary summarize(const Model& model) {
   return summary;
 }
 
+namespace {
+
+// Adds what placement decided for `cm` and, recursively, for its subgraphs (If branches, Loop
+// and Scan bodies, quantized as models of their own) to `plan`; `prefix` names the subgraph.
+void add_placement(const CalibratedModel& cm, const std::string& prefix, QuantizationPlan& plan) {
+  const QuantizerSetup& setup = cm.setup;
+  const std::string lead = prefix.empty() ? "" : prefix + " ";
+  for (const auto& [op, count] : setup.quantized_ops_per_type) plan.quantized_ops_per_type[op] += count;
+  for (const auto& q : setup.activations) plan.activations.push_back({q.tensor, lead + q.reason});
+  for (const auto& w : setup.weights) plan.weights.push_back({w.node_name, w.initializer, w.axis});
+  for (const auto& s : setup.skipped) plan.float_nodes.push_back({s.node_name, s.op_type, lead + s.reason});
+  for (const std::string& line : cm.subgraph_log) plan.float_nodes.push_back({line.substr(0, line.find(' ')), "", line});
+  for (const SubgraphModel& sub : cm.subgraphs) {
+    for (const std::string& line : sub.report.normalization) plan.normalization.push_back(sub.site.prefix() + " " + line);
+    add_placement(sub.body, sub.site.prefix(), plan);
+  }
+}
+
+}  // namespace
+
 Result<QuantizationPlan> plan_quantization(const Model& model, const QuantizationOptions& options) {
   QuantizationReport report;
   auto prepared = prepare(model_proto(model), options, &report);
   if (!prepared.ok()) return prepared.status();
-  const QuantizerSetup& setup = prepared->setup;
   QuantizationPlan plan;
   plan.normalization = report.normalization;
-  plan.quantized_ops_per_type = setup.quantized_ops_per_type;
-  for (const auto& q : setup.activations) plan.activations.push_back({q.tensor, q.reason});
-  for (const auto& w : setup.weights) plan.weights.push_back({w.node_name, w.initializer, w.axis});
-  for (const auto& s : setup.skipped) plan.float_nodes.push_back({s.node_name, s.op_type, s.reason});
+  add_placement(*prepared, "", plan);
   return plan;
 }
 

@@ -59,6 +59,16 @@ TEST(E2eSubgraphModels, SileroVadConvInsideTheIfRunInInt8) {
   EXPECT_NEAR(p_int8, p_fp32, 0.1);
 }
 
+// `qac inspect` plans the branches too: their quantizers, with the branch in each reason.
+TEST(E2eSubgraphModels, InspectPlansTheBranches) {
+  QAC_E2E_REQUIRE_ASSETS(kVadModel);
+  const CliResult r = run_cli({"inspect", kVadModel.string()});
+  ASSERT_EQ(r.exit_code, kExitOk) << r;
+  EXPECT_EQ(r.out.find("would quantize (0 activation"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("If_0/then_branch/ read by int8 Conv"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("If_0/else_branch/ read by int8 Conv"), std::string::npos) << r;
+}
+
 TEST(E2eSubgraphModels, SileroVadAccuracyControlReturnsBranchGroupsToFloat) {
   QAC_E2E_REQUIRE_ASSETS(kVadModel, kVadCalibration, kVadValidation);
   ScratchDir dir;
