@@ -141,6 +141,7 @@ Status collect_outputs(std::vector<Ort::Value>& outs, const std::vector<bool>& b
 
 struct Session::Impl {
   std::unique_ptr<Ort::Session> session;
+  bool quiet_failures = false;
   std::vector<std::string> input_names;
   std::vector<std::string> output_names;
 };
@@ -166,6 +167,7 @@ Result<std::unique_ptr<Session>> Session::create(const std::string& model_bytes,
     if (!options.allow_spinning) so.AddConfigEntry("session.intra_op.allow_spinning", "0");
     if (!options.prepack_weights) so.AddConfigEntry("session.disable_prepacking", "1");
     add_observer_kernels(so);
+    s->impl_->quiet_failures = options.quiet_failures;
     s->impl_->session = std::make_unique<Ort::Session>(ort_env(), model_bytes.data(),
                                                        model_bytes.size(), so);
     Ort::AllocatorWithDefaultOptions alloc;
@@ -274,11 +276,11 @@ Status Session::run_into_impl(const NamedTensors& feeds, const std::vector<std::
   std::vector<bool> bound;
   std::vector<Ort::Value> outs = make_outputs(may_bind, bound);
   const bool any_bound = std::find(bound.begin(), bound.end(), true) != bound.end();
-  std::optional<std::string> error = run_once(outs, any_bound);
+  std::optional<std::string> error = run_once(outs, any_bound || impl_->quiet_failures);
   if (error && any_bound) {
     outputs.bind = false;  // an output's shape changed with the data: run again unbound
     outs = make_outputs(false, bound);
-    error = run_once(outs, false);
+    error = run_once(outs, impl_->quiet_failures);
   }
   outputs.feed_shapes.clear();
   if (error) return Status::RuntimeError("running " + label_ + ": " + *error);

@@ -29,6 +29,9 @@ struct SessionOptions {
   // weight's shape must appear in a profiling trace (ONNX Runtime drops repacked weights from
   // the node inputs it reports); runs are then slower.
   bool prepack_weights = true;
+  // A run that fails is reported only through its Status, not also logged by ONNX Runtime (for
+  // runs whose failure is an expected answer, e.g. a probe that may not fit the model).
+  bool quiet_failures = false;
 };
 
 // The version of the ONNX Runtime library loaded at run time (e.g. "1.29.0").
