@@ -88,6 +88,7 @@ class QacSearch {
   // Whether the ranked groups reverted together gain much more than the sum of their gains
   // alone (step 6b of the header): then ranking by single reverts says little.
   Result<bool> groups_interact();
+  bool backward_allowed() const;
   std::vector<int> all_groups() const;
   SearchResult finish();
 
@@ -96,6 +97,9 @@ class QacSearch {
   const QacTuning& tuning_;
   SearchLedger ledger_;
   MetricKind kind_ = MetricKind::kPerSample;
+  // INT8 moved every sample's value (a continuous metric such as cosine): its error is the sum
+  // of every quantizer's noise, which the backward search sees and single reverts do not.
+  bool every_sample_moved_ = false;
   std::vector<size_t> subset_;      // sorted; empty = all samples
   std::vector<double> sensitivity_;
   std::vector<int> unranked_;       // groups not ranked yet, most sensitive first
@@ -131,6 +135,7 @@ void QacSearch::choose_kind_and_subset() {
     const std::vector<double>& reference = ledger_.fp32().per_sample;
     const std::vector<double>& quantized = ledger_.int8().per_sample;
     const double changed = static_cast<double>(disagreeing_samples(reference, quantized).size());
+    every_sample_moved_ = changed == static_cast<double>(n);
     const size_t wanted = std::max(
         tuning_.min_ranking_subset,
         static_cast<size_t>(std::ceil(changed * (1.0 + tuning_.subset_margin))));
@@ -364,11 +369,14 @@ Status QacSearch::step_back(const std::vector<std::vector<int>>& trajectory) {
   return Status::Ok();
 }
 
+bool QacSearch::backward_allowed() const {
+  // The backward search starts with every group in float.
+  return order_.size() + unranked_.size() <= static_cast<size_t>(options_.max_num_iterations);
+}
+
 Result<bool> QacSearch::groups_interact() {
   if (kind_ != MetricKind::kPerSample || !predictor_.ready() || order_.size() < 2) return false;
-  if (order_.size() + unranked_.size() > static_cast<size_t>(options_.max_num_iterations)) {
-    return false;  // the backward search starts with every group in float
-  }
+  if (!backward_allowed()) return false;
   double sum_alone = 0;
   for (int group : order_) sum_alone += group_scores_.at(group) - ledger_.int8().metric;
   QAC_RETURN_IF_ERROR(predicted_within(order_, kPhaseScreen).status());
@@ -401,7 +409,7 @@ Result<SearchResult> QacSearch::run() {
   QAC_RETURN_IF_ERROR(set_up_predictor());
   QAC_RETURN_IF_ERROR(rank_candidates());
   QAC_ASSIGN_OR_RETURN(bool interacting, groups_interact());
-  if (interacting) {
+  if (interacting || (every_sample_moved_ && backward_allowed())) {
     QAC_ASSIGN_OR_RETURN(bool all_within, full_within(all_groups(), kPhaseBisect));
     if (all_within) {
       QAC_RETURN_IF_ERROR(unrevert(all_groups()));
