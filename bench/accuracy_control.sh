@@ -310,6 +310,20 @@ wanted ocr-cer && run_case ocr-cer nncf "$REC" "$OCR_CALIB" "$OCR_VAL" "$OCR_HOL
   "$OCR_CER --max-drop 0.002" "$OCR_CER" ""
 
 # --- 4. Hard cases: eight or more groups must return to float ---------------------------
+# extra_model_case ID FIRST MODEL CALIB VAL FLAGS EVAL BUDGET: a model of
+# scripts/fetch_extra_models.sh, which has no held-out split (the held-out column re-scores the
+# calibration data); skipped with a note when the model or its data is missing.
+extra_model_case() {
+  local id=$1 first=$2 model=$3 calib=$4 val=$5 flags=$6 eval_args=$7 budget=$8
+  wanted "$id" || return 0
+  if [ ! -e "$model" ] || [ ! -e "$val" ]; then
+    notes+=("$id skipped: $model or $val missing (scripts/fetch_extra_models.sh, scripts/make_extra_data.py).")
+    return 0
+  fi
+  measure_case "$id" "$model" "$calib" "$val" "$calib" "$flags" "$eval_args" ""
+  run_case "$id" "$first" "$model" "$calib" "$val" "$calib" "$flags" "$budget" "$eval_args" ""
+}
+
 # BlazeFace (MediaPipe face detector, scripts/fetch_extra_models.sh; data by
 # scripts/make_extra_data.py), cosine against FP32 over all its outputs, 0.5 point. Kernel
 # timing keeps every BlazeFace unit float on x86 ONNX Runtime (no int8 kernel pays), so, as for
@@ -317,13 +331,8 @@ wanted ocr-cer && run_case ocr-cer nncf "$REC" "$OCR_CALIB" "$OCR_VAL" "$OCR_HOL
 # split: the held-out column re-scores the calibration images.
 BF_FLAGS="--no-kernel-timing"
 BF_EVAL="--metric cosine --reference $BLAZEFACE"
-if wanted blazeface-cosine && [ -e "$BLAZEFACE" ] && [ -e "$BF_VAL" ]; then
-  measure_case blazeface-cosine "$BLAZEFACE" "$BF_CALIB" "$BF_VAL" "$BF_CALIB" "$BF_FLAGS" "$BF_EVAL" ""
-  run_case blazeface-cosine qac "$BLAZEFACE" "$BF_CALIB" "$BF_VAL" "$BF_CALIB" "$BF_FLAGS" \
-    "--metric cosine --max-drop 0.005" "$BF_EVAL" ""
-elif wanted blazeface-cosine; then
-  notes+=("blazeface-cosine skipped: $BLAZEFACE or $BF_VAL missing (scripts/fetch_extra_models.sh, scripts/make_extra_data.py).")
-fi
+extra_model_case blazeface-cosine qac "$BLAZEFACE" "$BF_CALIB" "$BF_VAL" "$BF_FLAGS" "$BF_EVAL" \
+  "--metric cosine --max-drop 0.005"
 
 # Fashion-MNIST ViT, cosine against FP32, 0.02 point: most of its 21 groups return to float.
 VIT_COS_EVAL="--metric cosine --reference $VIT"
@@ -335,13 +344,7 @@ wanted vit-cosine && run_case vit-cosine nncf "$VIT" "$FM_CALIB" "$FM_VAL" "$FM_
 # its outputs (line map and junction scores), 1 point, at default options: kernel timing keeps
 # its int8 units on this CPU. No held-out split: the held-out column re-scores calibration.
 MLSD_EVAL="--metric cosine --reference $MLSD"
-if wanted mlsd-cosine && [ -e "$MLSD" ] && [ -e "$MLSD_VAL" ]; then
-  measure_case mlsd-cosine "$MLSD" "$MLSD_CALIB" "$MLSD_VAL" "$MLSD_CALIB" "" "$MLSD_EVAL" ""
-  run_case mlsd-cosine qac "$MLSD" "$MLSD_CALIB" "$MLSD_VAL" "$MLSD_CALIB" "" \
-    "--metric cosine --max-drop 0.01" "$MLSD_EVAL" ""
-elif wanted mlsd-cosine; then
-  notes+=("mlsd-cosine skipped: $MLSD or $MLSD_VAL missing (scripts/fetch_extra_models.sh, scripts/make_extra_data.py).")
-fi
+extra_model_case mlsd-cosine qac "$MLSD" "$MLSD_CALIB" "$MLSD_VAL" "" "$MLSD_EVAL" "--metric cosine --max-drop 0.01"
 
 elapsed=$(awk -v a="$start" -v b="$(now)" 'BEGIN {printf "%.0f", b - a}')
 load_end=$(uptime | sed 's/.*load average: //')

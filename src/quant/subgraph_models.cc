@@ -244,12 +244,8 @@ Result<std::vector<std::unique_ptr<Dataset>>> capture_subgraph_inputs(const onnx
     }
   }
   QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(probe), options, "the model capturing subgraph inputs"));
-  QAC_ASSIGN_OR_RETURN(const bool whole, fed_whole(*session, data));
-  std::set<std::string> whole_inputs;  // model inputs the dataset feeds whole
-  for (const ValueSpec& spec : session->inputs()) {
-    QAC_ASSIGN_OR_RETURN(auto sample, data.input_spec(spec.name));
-    if (sample_fed_whole(sample.second.size(), spec.shape.size())) whole_inputs.insert(spec.name);
-  }
+  QAC_ASSIGN_OR_RETURN(const std::set<std::string> whole_inputs, whole_fed_inputs(*session, data));
+  const bool whole = !whole_inputs.empty();
   std::vector<std::unique_ptr<CapturedDataset>> captured;
   for (const SubgraphSite& site : sites) {
     captured.push_back(std::make_unique<CapturedDataset>("the values " + site.prefix() + " reads, from " +

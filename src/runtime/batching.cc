@@ -41,13 +41,19 @@ Tensor pad_rows(const Tensor& t, size_t count, size_t rows) {
 
 }  // namespace
 
-Result<bool> fed_whole(const Session& session, const Dataset& data) {
+Result<std::set<std::string>> whole_fed_inputs(const Session& session, const Dataset& data) {
   QAC_RETURN_IF_ERROR(check_input_names(session, data));
+  std::set<std::string> whole;
   for (const ValueSpec& spec : session.inputs()) {
     QAC_ASSIGN_OR_RETURN(auto sample, data.input_spec(spec.name));
-    if (sample_fed_whole(sample.second.size(), spec.shape.size())) return true;
+    if (sample_fed_whole(sample.second.size(), spec.shape.size())) whole.insert(spec.name);
   }
-  return false;
+  return whole;
+}
+
+Result<bool> fed_whole(const Session& session, const Dataset& data) {
+  QAC_ASSIGN_OR_RETURN(std::set<std::string> whole, whole_fed_inputs(session, data));
+  return !whole.empty();
 }
 
 Result<size_t> fixed_batch_size(const Session& session, const Dataset& data) {

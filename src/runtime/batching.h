@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ using BatchHandler = std::function<Status(size_t first, size_t count, const Name
 // The leading dimension the model fixes for its inputs (e.g. 1 for a model exported with a
 // static batch), or 0 when it is free (symbolic) for every input.
 size_t fixed_batch_size(const Session& session);
+
+// The inputs of `session` that take the samples of `data` whole (qac/dataset.h,
+// sample_fed_whole). Errors: `data` lacks one of the session's inputs.
+Result<std::set<std::string>> whole_fed_inputs(const Session& session, const Dataset& data);
 
 // Whether some input of `session` takes the samples of `data` whole (qac/dataset.h,
 // sample_fed_whole): the model then runs one sample at a time.
