@@ -69,6 +69,8 @@ class ModelValidator {
  public:
   virtual ~ModelValidator() = default;
   virtual std::string name() const = 0;
+  // As Metric::identity(): what decides the values besides the model, keying cached evaluations.
+  virtual std::string identity() const { return name(); }
   virtual size_t num_items() const = 0;
   // REQUIRES: item <= num_items(); first_sample(num_items()) == validation.size().
   virtual size_t first_sample(size_t item) const = 0;
@@ -155,6 +157,9 @@ struct AccuracyControlReport {
   std::string tuned_settings;         // the hyperparameters chosen by tune_hyperparams
   size_t evaluations = 0;             // model evaluations run by the search
   double full_pass_equivalents = 0;   // validation samples run / validation size
+  // Of the search's answers (evaluations, screens, FP32 passes, the sensitivity probe), those
+  // read from options.cache_dir instead of measured; they count in the two numbers above.
+  size_t cached_answers = 0;
   std::vector<std::pair<std::string, double>> seconds_per_phase;
   std::vector<std::string> steps;     // the search's decision log, one line per evaluation
   std::vector<SearchStepRecord> search_steps;  // the search's evaluations, structured

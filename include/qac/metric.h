@@ -59,6 +59,11 @@ class Metric {  // streaming: batches arrive in sample order
   virtual std::string name() const = 0;
   virtual bool needs_labels() const = 0;
   virtual bool needs_reference() const = 0;  // compares against FP32 model outputs
+  // The name and every parameter that decides this metric's values besides the outputs and the
+  // labels. Cached evaluations are keyed by it (QuantizationOptions::cache_dir): two metrics
+  // with the same identity must score the same outputs alike. The default, name(), suits a
+  // metric without parameters.
+  virtual std::string identity() const { return name(); }
   // outputs: model outputs of samples [first, first+n) (all outputs, in model order), each
   //   with the sample axis first; n is their shape[0].
   // reference: FP32 outputs of the same samples (empty if !needs_reference()).

@@ -96,6 +96,12 @@ struct QuantizationOptions {
   // ($HOME/.cache/qac/kernel-timing). false: measure every time, store nothing.
   bool kernel_timing_cache = true;
   std::string kernel_timing_cache_dir;
+  // Non-empty: a folder for work a later run can reuse. The calibration statistics are kept
+  // there, keyed by the model, the calibration samples and what is observed, and a run with
+  // the same key reads them instead of running the calibration pass; accuracy control also keeps
+  // every evaluation of its search there (AccuracyControlOptions). Kernel timings then go to
+  // <cache_dir>/kernel-timing unless kernel_timing_cache_dir names another folder.
+  std::string cache_dir;
 };
 
 }  // namespace qac

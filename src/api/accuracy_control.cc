@@ -13,6 +13,7 @@
 #include "qac/option_names.h"
 #include "search/drop.h"
 #include "evaluation/model_oracle.h"
+#include "evaluation/oracle_cache_key.h"
 #include "search/search_nncf.h"
 #include "search/search_qac.h"
 #include "evaluation/tune_hyperparams.h"
@@ -178,6 +179,31 @@ struct Scoring {
   ModelValidator* validator = nullptr;
 };
 
+// What decides the metric's values besides the model: its identity, and a validator's items.
+Result<std::string> metric_identity(const Scoring& scoring) {
+  if (scoring.metric) {
+    QAC_ASSIGN_OR_RETURN(auto metric, (*scoring.metric)());
+    return "metric " + metric->identity();
+  }
+  std::string identity = "validator " + scoring.validator->identity() + " items";
+  for (size_t i = 0; i <= scoring.validator->num_items(); ++i) {
+    identity += " " + std::to_string(scoring.validator->first_sample(i));
+  }
+  return identity;
+}
+
+// With options.cache_dir: the cache the oracle reads its answers from and stores them in.
+Result<std::unique_ptr<EvaluationCache>> open_evaluation_cache(const ModelOracle& oracle, const CalibratedModel& cm,
+                                                               const Dataset& validation, const Scoring& scoring,
+                                                               const AccuracyControlOptions& options) {
+  if (options.cache_dir.empty()) return std::unique_ptr<EvaluationCache>();
+  QAC_ASSIGN_OR_RETURN(const std::string identity, metric_identity(scoring));
+  QAC_ASSIGN_OR_RETURN(const std::string key, oracle_cache_key(oracle, cm, validation, identity, options));
+  auto cache = std::make_unique<EvaluationCache>(options.cache_dir, key);
+  QAC_LOG(kInfo) << "evaluations cached in " << cache->dir();
+  return cache;
+}
+
 // Checks what the search needs before any work: data present and matching the model, search
 // options valid, a metric to build. Fixes options.batch_size (one sample per run for a model that
 // couples the samples of a batch) and fills the report's header fields.
@@ -281,6 +307,19 @@ Result<onnx::ModelProto> confirm_final(ModelOracle& oracle, const std::vector<in
   return reparsed;
 }
 
+// The chosen strategy over `oracle`.
+Result<SearchResult> run_search(ModelOracle& oracle, const Dataset& validation, const Scoring& scoring,
+                                const AccuracyControlOptions& options) {
+  SearchOptions sopt = search_options(options);
+  if (scoring.validator && validation.size() > 0) {
+    // The search subsets items; ranking_subset_size counts samples, as subset_size does.
+    const size_t items = scoring.validator->num_items();
+    sopt.ranking_subset_size =
+        std::max<size_t>(1, (options.ranking_subset_size * items + validation.size() - 1) / validation.size());
+  }
+  return options.strategy == SearchStrategy::kNncf ? search_nncf(oracle, sopt) : search_qac(oracle, sopt);
+}
+
 Result<Model> run_accuracy_control(const Model& model, const Dataset& calibration, const Dataset& validation,
                                    const Scoring& scoring, const AccuracyControlOptions& requested,
                                    AccuracyControlReport* report) {
@@ -319,22 +358,17 @@ Result<Model> run_accuracy_control(const Model& model, const Dataset& calibratio
     timer.lap("tune_hyperparams");
     rep.quantization.seconds_total = seconds_since(start);
   }
+  // After tuning: the key covers the parameters the search's models are emitted with.
+  QAC_ASSIGN_OR_RETURN(std::unique_ptr<EvaluationCache> cache,
+                       open_evaluation_cache(oracle, cm, validation, scoring, effective));
+  oracle.set_cache(cache.get());
   merge_subgraph_reports(cm, rep.quantization);
   if (!options.intermediate_dir.empty()) {
     QAC_RETURN_IF_ERROR(save_intermediate(cm, effective, model.label()));
   }
 
   const size_t cost_before = oracle.samples_evaluated();
-  SearchOptions sopt = search_options(options);
-  if (scoring.validator && validation.size() > 0) {
-    // The search subsets items; ranking_subset_size counts samples, as subset_size does.
-    const size_t items = scoring.validator->num_items();
-    sopt.ranking_subset_size =
-        std::max<size_t>(1, (options.ranking_subset_size * items + validation.size() - 1) / validation.size());
-  }
-  QAC_ASSIGN_OR_RETURN(const SearchResult result, options.strategy == SearchStrategy::kNncf
-                                                      ? search_nncf(oracle, sopt)
-                                                      : search_qac(oracle, sopt));
+  QAC_ASSIGN_OR_RETURN(const SearchResult result, run_search(oracle, validation, scoring, options));
   timer.lap("search");
   record_search(result, groups, cm,
                 static_cast<double>(oracle.samples_evaluated() - cost_before) / static_cast<double>(oracle.num_samples()),
@@ -352,6 +386,7 @@ Result<Model> run_accuracy_control(const Model& model, const Dataset& calibratio
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model,
                        confirm_final(oracle, result.reverted, model.label(), output_names, options, rep));
   timer.lap("confirm");
+  if (cache) rep.cached_answers = cache->hits();
   if (options.measure_latency) {
     QAC_ASSIGN_OR_RETURN(onnx::ModelProto plain, oracle.model_for({}));
     QAC_RETURN_IF_ERROR(measure_latency(model_proto(model), plain, final_model, validation, rep));

@@ -59,6 +59,7 @@ std::string AccuracyControlReport::to_json() const {
   if (!tuned_settings.empty()) j["tuned_settings"] = tuned_settings;
   j["evaluations"] = evaluations;
   j["full_pass_equivalents"] = full_pass_equivalents;
+  j["cached_answers"] = cached_answers;
   nlohmann::json phases = nlohmann::json::object();
   for (const auto& [phase, secs] : seconds_per_phase) phases[phase] = secs;
   j["seconds_per_phase"] = phases;
@@ -112,6 +113,7 @@ std::string AccuracyControlReport::summary() const {
   }
   s << reverted.size() << " of " << total_groups << " quantizer groups returned to float (strategy " << strategy
     << ", " << evaluations << " evaluations, " << full_pass_equivalents << " full-pass equivalents)\n";
+  if (cached_answers > 0) s << "  " << cached_answers << " answers read from the cache " << options.cache_dir << "\n";
   for (const auto& g : reverted) {
     s << "  group " << g.id << ":";
     for (size_t i = 0; i < g.nodes.size(); ++i) s << " " << g.nodes[i] << " (" << g.op_types[i] << ")";

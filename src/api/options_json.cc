@@ -27,6 +27,7 @@ nlohmann::json options_to_json(const QuantizationOptions& o) {
       {"kernel_timing", o.kernel_timing},
       {"kernel_timing_cache", o.kernel_timing_cache},
       {"kernel_timing_cache_dir", o.kernel_timing_cache_dir},
+      {"cache_dir", o.cache_dir},
   };
 }
 

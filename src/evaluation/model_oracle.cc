@@ -151,9 +151,27 @@ Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, co
   return e;
 }
 
+void ModelOracle::log_reused(const char* what, const std::vector<int>& reverted,
+                             const std::vector<size_t>& samples) const {
+  QAC_LOG(kInfo) << "cached " << what << " reused: " << reverted.size() << " groups in float on "
+                 << (samples.empty() ? num_samples() : samples.size()) << " samples";
+}
+
 Result<Evaluation> ModelOracle::evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
-  QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
-  QAC_ASSIGN_OR_RETURN(Evaluation e, evaluate_model(model, samples, "quantized model"));
+  using Kind = EvaluationCache::Kind;
+  Evaluation e;
+  if (std::optional<CachedAnswer> cached = cache_ ? cache_->get(Kind::kEvaluate, reverted, samples) : std::nullopt) {
+    e = cached->evaluation;
+    if (cached->cost) {
+      real_cost_ = *cached->cost;  // later decisions see the cost the run that measured it saw
+      has_real_cost_ = true;
+    }
+    log_reused("evaluation", reverted, samples);
+  } else {
+    QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
+    QAC_ASSIGN_OR_RETURN(e, evaluate_model(model, samples, "quantized model"));
+    if (cache_) cache_->put(Kind::kEvaluate, reverted, samples, CachedAnswer{e, 0, real_cost_});
+  }
   samples_evaluated_ += samples.empty() ? num_samples() : samples.size();
   if (samples.empty()) {
     std::vector<int> key = reverted;
@@ -168,6 +186,13 @@ Result<Evaluation> ModelOracle::evaluate_switchable(const std::vector<int>& reve
   for (int g : reverted) {
     if (g < 0 || static_cast<size_t>(g) >= groups_.size()) return Status::Internal("bad group id");
   }
+  using Kind = EvaluationCache::Kind;
+  if (std::optional<CachedAnswer> cached = cache_ ? cache_->get(Kind::kScreen, reverted, samples) : std::nullopt) {
+    log_reused("screen", reverted, samples);
+    samples_evaluated_ += samples.size();
+    return cached->evaluation;
+  }
+  QAC_RETURN_IF_ERROR(ensure_switchable());
   Evaluation e;
   if (validator_) {
     QAC_ASSIGN_OR_RETURN(e, validate(CompiledSession(*switchable_, reverted), samples));
@@ -180,7 +205,17 @@ Result<Evaluation> ModelOracle::evaluate_switchable(const std::vector<int>& reve
   }
   samples_evaluated_ += samples.size();
   e.approximate = true;
+  if (cache_) cache_->put(Kind::kScreen, reverted, samples, CachedAnswer{e, 0, std::nullopt});
   return e;
+}
+
+Status ModelOracle::ensure_switchable() {
+  if (switchable_) return Status::Ok();
+  std::vector<std::string> extra_outputs;
+  if (probe_on_switchable_) extra_outputs = SensitivityProbe(cm_, groups_).tensors();
+  QAC_ASSIGN_OR_RETURN(switchable_,
+                       SwitchableScreen::create(cm_, groups_, options_, deployed_session(options_), extra_outputs));
+  return Status::Ok();
 }
 
 bool ModelOracle::switchable_worthwhile(size_t samples) const {
@@ -205,6 +240,23 @@ bool ModelOracle::create_switchable(const std::vector<std::string>& extra_output
 
 Result<bool> ModelOracle::switchable_usable(const std::vector<size_t>& samples) {
   if (switchable_state_ != SwitchableState::kUndecided) return switchable_state_ == SwitchableState::kOn;
+  if (std::optional<std::string> decided = cache_ ? cache_->get_decision("screening") : std::nullopt) {
+    const bool on = *decided == "switchable";
+    if (on || *decided == "real, checked") {
+      // The agreement check as the deciding run made it (read from the cache, counted the same).
+      QAC_RETURN_IF_ERROR(evaluate_switchable({}, samples).status());
+    }
+    switchable_state_ = on ? SwitchableState::kOn : SwitchableState::kOff;
+    QAC_LOG(kInfo) << "screening on " << (on ? "one switchable model" : "real models") << ", as the cached run decided";
+    return on;
+  }
+  bool checked = false;
+  QAC_ASSIGN_OR_RETURN(const bool usable, decide_switchable(samples, checked));
+  if (cache_) cache_->put_decision("screening", usable ? "switchable" : checked ? "real, checked" : "real");
+  return usable;
+}
+
+Result<bool> ModelOracle::decide_switchable(const std::vector<size_t>& samples, bool& checked) {
   switchable_state_ = SwitchableState::kOff;
   const Evaluation* quantized = full_set_result({});
   const double create_ms = real_cost_.create_seconds * 1e3;
@@ -219,6 +271,7 @@ Result<bool> ModelOracle::switchable_usable(const std::vector<size_t>& samples) 
   }
   if (!switchable_ && !create_switchable({})) return false;
   // The switchable model must reproduce the real fully quantized model on these samples.
+  checked = true;
   QAC_ASSIGN_OR_RETURN(Evaluation check, evaluate_switchable({}, samples));
   if (!agrees_with_real(check.per_sample, quantized->per_sample, samples)) {
     QAC_LOG(kInfo) << "screening on real models: the switchable model's per-sample values differ from "
@@ -246,8 +299,31 @@ const Evaluation* ModelOracle::full_set_result(const std::vector<int>& reverted)
   return it == full_set_results_.end() ? nullptr : &it->second;
 }
 
+Result<bool> ModelOracle::metric_needs_reference() {
+  if (validator_) return false;
+  QAC_ASSIGN_OR_RETURN(auto metric, metric_());
+  return metric->needs_reference();
+}
+
 Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples) {
   if (auto it = fp32_cache_.find(samples); it != fp32_cache_.end()) return it->second;
+  using Kind = EvaluationCache::Kind;
+  bool cacheable = cache_ != nullptr;
+  if (cacheable && samples.empty() && !reference_) {
+    QAC_ASSIGN_OR_RETURN(const bool needs_reference, metric_needs_reference());
+    cacheable = !needs_reference;  // this pass keeps the FP32 outputs later evaluations compare with
+  }
+  if (std::optional<CachedAnswer> cached = cacheable ? cache_->get(Kind::kFp32, {}, samples) : std::nullopt) {
+    log_reused("FP32 evaluation", {}, samples);
+    fp32_cache_[samples] = cached->evaluation;
+    return cached->evaluation;
+  }
+  QAC_ASSIGN_OR_RETURN(Evaluation e, evaluate_fp32_uncached(samples));
+  if (cacheable) cache_->put(Kind::kFp32, {}, samples, CachedAnswer{e, 0, std::nullopt});
+  return e;
+}
+
+Result<Evaluation> ModelOracle::evaluate_fp32_uncached(const std::vector<size_t>& samples) {
   QAC_ASSIGN_OR_RETURN(const Session* session, fp32_session());
   if (validator_) {
     QAC_ASSIGN_OR_RETURN(Evaluation e, validate(CompiledSession(*session), samples));
@@ -273,6 +349,18 @@ Result<Evaluation> ModelOracle::evaluate_fp32(const std::vector<size_t>& samples
 }
 
 Result<double> ModelOracle::output_nmse(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
+  using Kind = EvaluationCache::Kind;
+  if (std::optional<CachedAnswer> cached = cache_ ? cache_->get(Kind::kOutputNmse, reverted, samples) : std::nullopt) {
+    log_reused("output noise", reverted, samples);
+    samples_evaluated_ += samples.empty() ? num_samples() : samples.size();
+    return cached->nmse;
+  }
+  QAC_ASSIGN_OR_RETURN(const double nmse, output_nmse_uncached(reverted, samples));
+  if (cache_) cache_->put(Kind::kOutputNmse, reverted, samples, CachedAnswer{{}, nmse, std::nullopt});
+  return nmse;
+}
+
+Result<double> ModelOracle::output_nmse_uncached(const std::vector<int>& reverted, const std::vector<size_t>& samples) {
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto model, model_for(reverted));
   QAC_ASSIGN_OR_RETURN(auto session, Session::create(serialize(model), deployed_session(options_), "quantized model"));
   const std::vector<size_t> rows = rows_of(samples);
@@ -300,6 +388,15 @@ Result<std::vector<double>> ModelOracle::sensitivity() {
     QAC_LOG(kInfo) << "no sensitivity probe: some quantizers sit inside If branches";
     return std::vector<double>();
   }
+  if (std::optional<CachedProbe> cached = cache_ ? cache_->get_probe() : std::nullopt) {
+    QAC_LOG(kInfo) << "cached sensitivity probe reused (" << cached->samples << " samples)";
+    probed_sensitivity_ = cached->sensitivity;
+    probed_node_errors_ = cached->node_errors;
+    probed_samples_ = cached->samples;
+    probe_on_switchable_ = cached->on_switchable;
+    samples_evaluated_ += cached->samples;
+    return probed_sensitivity_;
+  }
   SensitivityProbe probe(cm_, groups_);
   const std::vector<std::string>& names = probe.tensors();
   const size_t n = std::min(kSensitivitySamples, validation_.size());
@@ -310,6 +407,7 @@ Result<std::vector<double>> ModelOracle::sensitivity() {
   };
   RunOutputs ref;  // kept across batches: the reference outputs reuse their storage
   if (!switchable_ && switchable_worthwhile(n) && create_switchable(names)) {
+    probe_on_switchable_ = true;
     // One session: the fully quantized configuration, and every group in float (= FP32).
     std::vector<int> all(groups_.size());
     for (size_t g = 0; g < all.size(); ++g) all[g] = static_cast<int>(g);
@@ -338,6 +436,7 @@ Result<std::vector<double>> ModelOracle::sensitivity() {
   probed_sensitivity_ = probe.sensitivity();
   probed_node_errors_ = probe.node_errors();
   probed_samples_ = n;
+  if (cache_) cache_->put_probe({probed_sensitivity_, probed_node_errors_, n, probe_on_switchable_});
   return probed_sensitivity_;
 }
 

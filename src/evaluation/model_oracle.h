@@ -15,6 +15,7 @@
 
 #include "search/config_oracle.h"
 #include "data/dataset_subset.h"
+#include "evaluation/evaluation_cache.h"
 #include "evaluation/evaluator.h"
 #include "evaluation/reference_outputs.h"
 #include "evaluation/sensitivity_probe.h"
@@ -54,6 +55,10 @@ class ModelOracle : public ConfigOracle {
   // possible and agrees; kReal: never. REQUIRES: called before the first screen().
   enum class ScreeningModel { kAuto, kSwitchable, kReal };
   void set_screening_model(ScreeningModel model) { screening_model_ = model; }
+  // Answers and decisions are read from `cache` when it holds them and stored there when
+  // measured (evaluation_cache.h); costs and results are reported as if measured.
+  // REQUIRES: `cache` outlives the oracle. Answers measured before the call are not stored.
+  void set_cache(EvaluationCache* cache) { cache_ = cache; }
   Result<Evaluation> evaluate_fp32(const std::vector<size_t>& samples) override;
   Result<double> output_nmse(const std::vector<int>& reverted, const std::vector<size_t>& samples) override;
   // Per group: the relative output noise its own quantizers add (sensitivity_probe.h), from
@@ -100,9 +105,21 @@ class ModelOracle : public ConfigOracle {
   bool switchable_worthwhile(size_t samples) const;
   // Creates switchable_ with `extra_outputs` exposed; false (logged) when it cannot.
   bool create_switchable(const std::vector<std::string>& extra_outputs);
-  // Decides (once) whether screens run on the switchable model; creates it if so.
+  // Decides (once, or as the cached run did) whether screens run on the switchable model.
   Result<bool> switchable_usable(const std::vector<size_t>& samples);
+  // The decision itself, from the measured costs and an agreement check (`checked`: it ran);
+  // creates the model if so.
+  Result<bool> decide_switchable(const std::vector<size_t>& samples, bool& checked);
   Result<Evaluation> evaluate_switchable(const std::vector<int>& reverted, const std::vector<size_t>& samples);
+  // Creates the switchable model for screening when a cached decision turned screening on: with
+  // the probed tensors exposed when the (cached) probe ran on it, as the run that decided did.
+  Status ensure_switchable();
+  // Whether the metric compares against FP32 outputs (then the first full FP32 pass must run to
+  // keep them, and is not read from the cache).
+  Result<bool> metric_needs_reference();
+  Result<Evaluation> evaluate_fp32_uncached(const std::vector<size_t>& samples);
+  Result<double> output_nmse_uncached(const std::vector<int>& reverted, const std::vector<size_t>& samples);
+  void log_reused(const char* what, const std::vector<int>& reverted, const std::vector<size_t>& samples) const;
   const CalibratedModel& cm_;
   std::vector<QuantizerGroup> groups_;
   const Dataset& validation_;
@@ -124,6 +141,8 @@ class ModelOracle : public ConfigOracle {
   std::vector<double> probed_sensitivity_;
   std::vector<SensitivityProbe::NodeError> probed_node_errors_;
   size_t probed_samples_ = 0;
+  bool probe_on_switchable_ = false;
+  EvaluationCache* cache_ = nullptr;
 };
 
 }  // namespace qac

@@ -28,6 +28,7 @@ class CtcDictionary {
       : entries_(std::move(entries)), label_(std::move(label)) {}
 
   size_t size() const { return entries_.size(); }
+  const std::vector<std::string>& entries() const { return entries_; }
   const std::string& label() const { return label_; }
 
   // The text of every class of an output with `classes` classes: "" for the blank, the

@@ -11,6 +11,7 @@ namespace qac {
 class TopKMetric : public PerSampleMetric {
  public:
   TopKMetric(std::string name, int k, int output_index);
+  std::string identity() const override { return name() + " output " + std::to_string(output_index_); }
 
  protected:
   Status score_batch(size_t first, const std::vector<Tensor>& outputs,
@@ -26,6 +27,7 @@ class TopKMetric : public PerSampleMetric {
 class AgreementMetric : public PerSampleMetric {
  public:
   explicit AgreementMetric(int output_index);
+  std::string identity() const override { return name() + " output " + std::to_string(output_index_); }
 
  protected:
   Status score_batch(size_t first, const std::vector<Tensor>& outputs,

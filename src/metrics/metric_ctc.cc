@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/content_hash.h"
+
 namespace qac {
 namespace {
 
@@ -21,6 +23,12 @@ double one_minus_cer(const std::string& decoded, const std::string& truth) {
 }
 
 }  // namespace
+
+std::string CtcMetric::identity() const {
+  ContentHash h;
+  for (const std::string& entry : dictionary_.entries()) h.add_field(entry);
+  return name() + " output " + std::to_string(output_index_) + " dictionary " + h.hex();
+}
 
 CtcMetric::CtcMetric(CtcScore score, CtcDictionary dictionary, int output_index)
     : PerSampleMetric(score_name(score), /*needs_labels=*/true, /*needs_reference=*/false),

@@ -18,6 +18,8 @@ class CtcMetric : public PerSampleMetric {
 
   // The texts decoded so far, in sample order (cleared by reset()).
   const std::vector<std::string>& decoded() const { return decoded_; }
+  // The name, the output read and a hash of the dictionary's entries.
+  std::string identity() const override;
   void reset() override;
 
  protected:

@@ -13,6 +13,7 @@ class SimilarityMetric : public PerSampleMetric {
   // output_index: one output, kAllOutputs for the concatenation of every output per sample, or
   // kEveryOutput for each output on its own, a sample's value being its worst output's.
   SimilarityMetric(SimilarityKind kind, int output_index);
+  std::string identity() const override { return name() + " output " + std::to_string(output_index_); }
 
   // The mean of the per-sample values, and with kEveryOutput each output's mean (per_output).
   Result<MetricValue> finish() override;

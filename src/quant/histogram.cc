@@ -216,4 +216,18 @@ double Histogram::fraction_outside(double lo, double hi, double data_min, double
   return outside / static_cast<double>(total_);
 }
 
+void Histogram::write(ByteWriter& out) const {
+  out.put_vector(counts_).put(total_).put<uint8_t>(has_bins_ ? 1 : 0).put(point_value_).put(exponent_).put(first_);
+}
+
+bool Histogram::read(ByteReader& in) {
+  uint8_t has_bins = 0;
+  if (!in.get_vector(counts_) || !in.get(total_) || !in.get(has_bins) || !in.get(point_value_) || !in.get(exponent_) ||
+      !in.get(first_)) {
+    return false;
+  }
+  has_bins_ = has_bins != 0;
+  return counts_.size() >= 2;
+}
+
 }  // namespace qac

@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/byte_record.h"
+
 namespace qac {
 
 // Data spans at least about half of the bins, so a two-sided tensor gets >= ~1024 bins of |x|:
@@ -64,6 +66,11 @@ class Histogram {
   // that occurs often at the extreme, as a saturated input does, is not spread past it).
   // REQUIRES: !empty(), lo <= hi, data_min <= data_max.
   double fraction_outside(double lo, double hi, double data_min, double data_max) const;
+
+  // Appends the whole state to `out`; read() restores an equal histogram from it, and returns
+  // false on bytes that are not one (the histogram is then unspecified).
+  void write(ByteWriter& out) const;
+  bool read(ByteReader& in);
 
  private:
   void start_bins(double lo, double hi);

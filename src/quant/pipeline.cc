@@ -1,6 +1,7 @@
 #include "quant/pipeline.h"
 
 #include <chrono>
+#include <filesystem>
 #include <optional>
 
 #include "core/log.h"
@@ -13,7 +14,9 @@
 #include "quant/scheme.h"
 #include "quant/smooth_quant.h"
 #include "quant/statistics.h"
+#include "quant/statistics_cache.h"
 #include "quant/target.h"
+#include "quant/timing_cache.h"
 #include "quant/unit_resolution.h"
 #include "quant/unit_speed.h"
 #include "quant/weight_access.h"
@@ -22,6 +25,15 @@
 
 namespace qac {
 namespace {
+
+// Where kernel timings are kept: the named folder, else <cache_dir>/kernel-timing, else the
+// user's cache folder; "" when the timing cache is off.
+std::string timing_cache_dir(const QuantizationOptions& options) {
+  if (!options.kernel_timing_cache) return "";
+  if (!options.kernel_timing_cache_dir.empty()) return options.kernel_timing_cache_dir;
+  if (!options.cache_dir.empty()) return (std::filesystem::path(options.cache_dir) / "kernel-timing").string();
+  return TimingCache::default_dir();
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -279,16 +291,14 @@ Status calibrate(CalibratedModel& cm, const Dataset& calibration, const Quantiza
   SessionOptions so;
   so.intra_op_threads = options.num_threads;
   if (!request.tensors.empty() || cm.subgraphs.empty()) {  // else only the If branches hold quantizers
-    QAC_ASSIGN_OR_RETURN(cm.stats, collect_statistics(cm.fp32, calibration, request, options.subset_size,
-                                                      options.batch_size, so));
+    QAC_ASSIGN_OR_RETURN(cm.stats, collect_statistics_cached(cm.fp32, calibration, request, options.subset_size,
+                                                             options.batch_size, so, options.cache_dir));
   }
   if (!cm.setup.units.empty() && options.kernel_timing &&
       resolve_target(options.target) == resolve_target(Target::kHost)) {
     UnitTimingOptions timing;
     timing.activation_types = activation_types(resolve_target(options.target));
-    const TimingCache cache(!options.kernel_timing_cache        ? std::string()
-                            : options.kernel_timing_cache_dir.empty() ? TimingCache::default_dir()
-                                                                      : options.kernel_timing_cache_dir);
+    const TimingCache cache(timing_cache_dir(options));
     timing.cache = &cache;
     std::vector<std::string> timing_log;
     QAC_ASSIGN_OR_RETURN(NamedTensors sample, calibration.read(0, 1));

@@ -207,4 +207,48 @@ std::vector<double> TensorStats::channel_means() const {
   return means;
 }
 
+std::string TensorStats::to_bytes() const {
+  ByteWriter out;
+  out.put_string(name_).put<uint8_t>(config_.histogram ? 1 : 0).put<uint64_t>(config_.histogram_bins);
+  out.put<int32_t>(config_.channel_mean_axis.value_or(0)).put<uint8_t>(config_.channel_mean_axis ? 1 : 0);
+  out.put<uint8_t>(config_.channel_absmax_last_axis ? 1 : 0);
+  out.put<uint64_t>(num_samples_).put(num_values_).put(num_nonfinite_).put(min_).put(max_);
+  out.put(sum_sample_min_).put(sum_sample_max_).put<uint64_t>(minmax_samples_);
+  out.put<uint8_t>(histogram_ ? 1 : 0);
+  if (histogram_) histogram_->write(out);
+  out.put<int32_t>(mean_axis_).put_vector(channel_sums_).put(values_per_channel_);
+  out.put_vector(channel_absmax_).put_vector(sample_shape_);
+  return out.bytes();
+}
+
+Result<TensorStats> TensorStats::from_bytes(std::string_view bytes) {
+  ByteReader in(bytes);
+  std::string name;
+  uint8_t histogram = 0, has_axis = 0, absmax = 0, has_histogram = 0;
+  uint64_t bins = 0, num_samples = 0, minmax_samples = 0;
+  int32_t axis = 0;
+  in.get_string(name) && in.get(histogram) && in.get(bins) && in.get(axis) && in.get(has_axis) && in.get(absmax);
+  TensorStatsConfig config;
+  config.histogram = false;  // restored below, without allocating bins first
+  config.histogram_bins = static_cast<size_t>(bins);
+  if (has_axis) config.channel_mean_axis = axis;
+  config.channel_absmax_last_axis = absmax != 0;
+  TensorStats s(name, config);
+  s.config_.histogram = histogram != 0;
+  int32_t mean_axis = 0;
+  in.get(num_samples) && in.get(s.num_values_) && in.get(s.num_nonfinite_) && in.get(s.min_) && in.get(s.max_) &&
+      in.get(s.sum_sample_min_) && in.get(s.sum_sample_max_) && in.get(minmax_samples) && in.get(has_histogram);
+  if (in.ok() && has_histogram) {
+    s.histogram_.emplace(2);
+    s.histogram_->read(in);
+  }
+  in.get(mean_axis) && in.get_vector(s.channel_sums_) && in.get(s.values_per_channel_) &&
+      in.get_vector(s.channel_absmax_) && in.get_vector(s.sample_shape_);
+  if (!in.at_end()) return Status::InvalidData("not a saved TensorStats state");
+  s.num_samples_ = static_cast<size_t>(num_samples);
+  s.minmax_samples_ = static_cast<size_t>(minmax_samples);
+  s.mean_axis_ = mean_axis;
+  return s;
+}
+
 }  // namespace qac

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -78,6 +79,11 @@ class TensorStats {
   // sample count when it is a multiple of it (the shape as seen otherwise); empty before any
   // batch. What kernel timing (quant/unit_timing.h) feeds a unit with.
   const std::vector<int64_t>& sample_shape() const { return sample_shape_; }
+
+  // The whole accumulated state as bytes, and back: from_bytes(to_bytes()) equals the original
+  // in every value above. InvalidData for bytes that are not such a state.
+  std::string to_bytes() const;
+  static Result<TensorStats> from_bytes(std::string_view bytes);
 
  private:
   // Min/max accumulation shared by add_batch and add_row_ranges; returns the batch's finite

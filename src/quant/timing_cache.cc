@@ -7,24 +7,14 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
+#include "core/content_hash.h"
 #include "core/cpu_identity.h"
 #include "runtime/session.h"
 
 namespace qac {
 namespace {
 
-constexpr uint64_t kFnvOffset = 14695981039346656037ull;
-constexpr uint64_t kFnvPrime = 1099511628211ull;
 constexpr const char* kEntryTag = "qac-kernel-timing-1";
-
-// FNV-1a over `data`, continuing from `h`.
-uint64_t fnv1a(const std::string& data, uint64_t h) {
-  for (unsigned char c : data) {
-    h ^= c;
-    h *= kFnvPrime;
-  }
-  return h;
-}
 
 }  // namespace
 
@@ -42,14 +32,10 @@ std::string TimingCache::default_dir() {
 }
 
 std::string TimingCache::key(const std::vector<std::string>& models) const {
-  uint64_t h = fnv1a(machine_, kFnvOffset);
-  for (const std::string& m : models) {
-    h = fnv1a(std::to_string(m.size()) + ":", h);
-    h = fnv1a(m, h);
-  }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  ContentHash h;
+  h.add(machine_);
+  for (const std::string& m : models) h.add_field(m);
+  return h.hex();
 }
 
 std::optional<std::vector<double>> TimingCache::get(const std::string& key) const {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <array>
 #include <map>
 
@@ -88,6 +89,17 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
                  "Folder of the kernel-timing cache (default $XDG_CACHE_HOME/qac/kernel-timing or "
                  "~/.cache/qac/kernel-timing): the same command on the same machine then makes the same choice");
   app.add_flag("--no-kernel-timing-cache", f.no_kernel_timing_cache, "Measure kernel timings afresh, store nothing");
+  app.add_option("--cache-dir", f.cache_dir,
+                 "Keep reusable work in this folder: calibration statistics, kernel timings and every evaluation "
+                 "of the accuracy-control search. A run stopped at any point and started again with the same "
+                 "command repeats no finished evaluation and returns the identical model")
+      ->check([](const std::string& dir) -> std::string {
+        std::error_code ec;
+        if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
+          return "--cache-dir " + dir + " exists and is not a folder";
+        }
+        return "";
+      });
   app.add_option("--threads", f.threads, "Threads for ONNX Runtime (0 = all cores)")
       ->check(non_negative_number())->capture_default_str();
 }
@@ -113,6 +125,7 @@ QuantizationOptions to_options(const QuantizeFlags& f) {
   o.kernel_timing = !f.no_kernel_timing;
   o.kernel_timing_cache = !f.no_kernel_timing_cache;
   o.kernel_timing_cache_dir = f.kernel_timing_cache_dir;
+  o.cache_dir = f.cache_dir;
   return o;
 }
 

@@ -43,6 +43,7 @@ struct QuantizeFlags {
   bool no_kernel_timing = false;
   bool no_kernel_timing_cache = false;
   std::string kernel_timing_cache_dir;
+  std::string cache_dir;
   size_t batch_size = 0;
   int threads = 0;
 };
