@@ -186,9 +186,44 @@ def metric_json():
     put("garbage.txt", 1, "not json at all\n")
 
 
+# ---- --cache-dir entries (first byte: 0 TensorStats, 1 answer, 2 probe) --------------------
+# The layout of src/core/byte_record.h (little-endian host): strings and vectors u64-length-prefixed.
+def cache_entries():
+    def string(text):
+        data = text.encode()
+        return struct.pack("<Q", len(data)) + data
+
+    def vector(fmt, values):
+        return struct.pack("<Q", len(values)) + b"".join(struct.pack("<" + fmt, v) for v in values)
+
+    def histogram(counts, has_bins, point, exponent, first):
+        return (vector("Q", counts) + struct.pack("<QBdiq", sum(counts), has_bins, point, exponent, first))
+
+    def stats(name, hist, mean_axis=None, absmax=()):
+        head = string(name) + struct.pack("<BQiBB", hist is not None, 8, mean_axis or 0, mean_axis is not None,
+                                           len(absmax) > 0)
+        head += struct.pack("<QQQffddQ", 4, 64, 0, -1.5, 3.0, -4.0, 10.0, 4)
+        head += struct.pack("<B", hist is not None) + (hist or b"")
+        sums = [1.0, -2.0] if mean_axis is not None else []
+        return head + struct.pack("<i", mean_axis if mean_axis is not None else -1) + vector("d", sums) + \
+            struct.pack("<Q", 32 if sums else 0) + vector("f", absmax) + vector("q", [1, 2, 8])
+
+    write("cache_entry", "stats_histogram", b"\0" + stats("conv_out", histogram([0, 3, 5, 0, 1, 0, 0, 7], 1, 0, -3, -2)))
+    write("cache_entry", "stats_point", b"\0" + stats("const", histogram([0] * 8, 0, 2.5, 0, 0), mean_axis=1))
+    write("cache_entry", "stats_plain", b"\0" + stats("relu", None, absmax=(1.0, 2.0)))
+    answer = string("qac-answer-1") + struct.pack("<d", 0.75) + vector("d", [1, 0, 1, 1]) + vector("d", [0.7, 0.8])
+    write("cache_entry", "answer", b"\1" + answer + struct.pack("<BdBdd", 0, 0.0, 1, 0.1, 0.002))
+    write("cache_entry", "answer_screen", b"\1" + answer + struct.pack("<BdB", 1, 1e-3, 0))
+    probe = string("qac-probe-1") + vector("d", [0.5, 0.0, 2.0]) + struct.pack("<Q", 2)
+    for node, group in (("conv 1", 0), ("mm", 2)):
+        probe += string(node) + string("Conv") + string(node + ":0") + struct.pack("<qd", group, 31.5)
+    write("cache_entry", "probe", b"\2" + probe + struct.pack("<QB", 64, 1))
+
+
 if __name__ == "__main__":
     models()
     pbs()
     npys()
     labels()
     metric_json()
+    cache_entries()

@@ -3,14 +3,14 @@
 # each in turn, for a given time in a single process.
 #
 # usage: fuzz/run.sh NAME|all SECONDS
-#   NAME: model, pb, npy, labels, metric_json
+#   NAME: model, pb, npy, labels, metric_json, cache_entry
 # The working corpus is build-fuzz/corpus/NAME/, seeded from fuzz/corpus/NAME/ (committed).
 # A crash, sanitizer report, leak or timeout writes the input to build-fuzz/artifacts/NAME/ and
 # makes the script exit non-zero. libFuzzer's final statistics (execs, coverage) are printed.
 # Environment: QAC_FUZZ_BUILD (build folder), QAC_FUZZ_JOBS (build parallelism, default 1).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-readonly kNames=(model pb npy labels metric_json)
+readonly kNames=(model pb npy labels metric_json cache_entry)
 
 if [ $# -ne 2 ] || ! [[ $2 =~ ^[0-9]+$ ]]; then
   echo "usage: $0 NAME|all SECONDS   (NAME: ${kNames[*]})" >&2

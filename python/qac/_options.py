@@ -91,6 +91,9 @@ class AdvancedQuantizationParameters:
     kernel_timing: bool = True
     kernel_timing_cache: bool = True
     kernel_timing_cache_dir: Optional[str] = None
+    # Reusable work (statistics, kernel timings, every answer of the accuracy-control search):
+    # a run stopped and started again with the same arguments resumes (the CLI's --cache-dir).
+    cache_dir: Optional[str] = None
     measure_latency: bool = True
 
 
@@ -139,6 +142,7 @@ def quantization_options(preset, target_device, subset_size, fast_bias_correctio
         "kernel_timing_cache": adv.kernel_timing_cache,
         "kernel_timing_cache_dir": None if adv.kernel_timing_cache_dir is None else os.fspath(adv.kernel_timing_cache_dir),
         "measure_latency": adv.measure_latency,
+        "cache_dir": None if adv.cache_dir is None else os.fspath(adv.cache_dir),
     }
 
 

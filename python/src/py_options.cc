@@ -82,6 +82,8 @@ AccuracyControlOptions options_from_dict(const py::dict& values) {
       o.kernel_timing_cache = value.cast<bool>();
     } else if (key == "kernel_timing_cache_dir") {
       o.kernel_timing_cache_dir = value.cast<std::string>();
+    } else if (key == "cache_dir") {
+      o.cache_dir = value.cast<std::string>();
     } else if (key == "max_drop") {
       o.max_drop = value.cast<double>();
     } else if (key == "ranking_subset_size") {

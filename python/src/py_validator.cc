@@ -1,5 +1,7 @@
 #include "py_validator.h"
 
+#include <functional>
+
 #include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
@@ -59,7 +61,12 @@ py::list ModelHandle::run(const py::list& arrays) const {
 }
 
 PyValidator::PyValidator(py::object fn, std::string name, const ItemsDataset& items, CallbackErrors& errors)
-    : fn_(std::move(fn)), name_(std::move(name)), items_(items), errors_(errors) {}
+    : fn_(std::move(fn)), name_(std::move(name)), identity_(name_), items_(items), errors_(errors) {
+  if (py::hasattr(fn_, "__code__")) {
+    const std::string code = py::bytes(fn_.attr("__code__").attr("co_code"));
+    identity_ += " bytecode " + std::to_string(std::hash<std::string>{}(code));
+  }
+}
 
 PyValidator::~PyValidator() { fn_ = py::object(); }
 

@@ -42,6 +42,9 @@ class PyValidator : public ModelValidator {
   ~PyValidator() override;
 
   std::string name() const override { return name_; }
+  // The name and a hash of the function's bytecode (a changed function gets another cache key;
+  // what it reads besides its arguments, such as labels held elsewhere, is not covered).
+  std::string identity() const override { return identity_; }
   size_t num_items() const override { return items_.num_items(); }
   size_t first_sample(size_t item) const override { return items_.first_sample(item); }
   // Takes the GIL for the call.
@@ -50,6 +53,7 @@ class PyValidator : public ModelValidator {
  private:
   py::object fn_;
   std::string name_;
+  std::string identity_;
   const ItemsDataset& items_;
   CallbackErrors& errors_;
 };

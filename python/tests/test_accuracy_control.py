@@ -108,3 +108,29 @@ def test_restorer_parameters_and_relative_drop(tmp_path, calibration, validation
     assert report.options.ranking_subset_size == 16
     assert len(report.reverted_groups) <= 1
     assert any(p.name.endswith(".fully_quantized.onnx") for p in tmp_path.iterdir())
+
+
+def test_cache_dir_answers_a_repeated_run_from_disk(tmp_path, calibration, validation):
+    params = qac.AdvancedQuantizationParameters(kernel_timing=False, measure_latency=False,
+                                                cache_dir=str(tmp_path / "cache"))
+    calls = {"n": 0}
+
+    def counted_top1(compiled_model, items):
+        calls["n"] += 1
+        return top1(compiled_model, items)
+
+    def run():
+        return qac.quantize_with_accuracy_control(
+            CNN, qac.Dataset([calibration[0][:32]]), qac.Dataset(items_of(*validation), lambda i: i[0]),
+            counted_top1, max_drop=0.002, subset_size=32, advanced_quantization_parameters=params,
+            return_report=True)
+
+    first_model, first = run()
+    first_calls = calls["n"]
+    assert first.cached_answers == 0 and first_calls >= 2
+    second_model, second = run()
+    # Every answer comes from the cache: the function is not called again.
+    assert second.cached_answers >= first.evaluations
+    assert calls["n"] == first_calls
+    assert second_model.SerializeToString() == first_model.SerializeToString()
+    assert [g.id for g in second.reverted_groups] == [g.id for g in first.reverted_groups]

@@ -227,7 +227,20 @@ bool Histogram::read(ByteReader& in) {
     return false;
   }
   has_bins_ = has_bins != 0;
-  return counts_.size() >= 2;
+  // The invariants the other methods rely on: a bounded window far from int64 overflow, and a
+  // total that is the sum of the bins (no bins in use before has_bins_).
+  constexpr size_t kMaxBins = size_t{1} << 24;
+  constexpr int64_t kMaxIndex = int64_t{1} << 62;
+  if (counts_.size() < 2 || counts_.size() > kMaxBins || first_ <= -kMaxIndex || first_ >= kMaxIndex ||
+      exponent_ < -1100 || exponent_ > 1100) {
+    return false;
+  }
+  uint64_t sum = 0;
+  for (uint64_t c : counts_) {
+    if (c > total_ - sum) return false;
+    sum += c;
+  }
+  return has_bins_ ? sum == total_ : sum == 0;
 }
 
 }  // namespace qac

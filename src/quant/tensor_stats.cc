@@ -240,8 +240,9 @@ Result<TensorStats> TensorStats::from_bytes(std::string_view bytes) {
       in.get(s.sum_sample_min_) && in.get(s.sum_sample_max_) && in.get(minmax_samples) && in.get(has_histogram);
   if (in.ok() && has_histogram) {
     s.histogram_.emplace(2);
-    s.histogram_->read(in);
+    if (!s.histogram_->read(in)) return Status::InvalidData("not a saved TensorStats state: bad histogram");
   }
+  if (s.config_.histogram != (has_histogram != 0)) return Status::InvalidData("not a saved TensorStats state");
   in.get(mean_axis) && in.get_vector(s.channel_sums_) && in.get(s.values_per_channel_) &&
       in.get_vector(s.channel_absmax_) && in.get_vector(s.sample_shape_);
   if (!in.at_end()) return Status::InvalidData("not a saved TensorStats state");

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "support/memory_dataset.h"
 #include "support/model_builder.h"
@@ -114,6 +115,48 @@ TEST(StatisticsCacheTest, ADamagedEntryIsRecomputed) {
   ASSERT_TRUE(again.ok()) << again.status().to_string();
   expect_same(first->at("r"), again->at("r"));
   expect_same(first->at("y"), again->at("y"));
+}
+
+}  // namespace
+}  // namespace qac
+
+namespace qac {
+namespace {
+
+std::string seed(const std::string& name) {
+  std::ifstream in(std::string(QAC_SOURCE_DIR) + "/fuzz/corpus/cache_entry/" + name, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return bytes.empty() ? bytes : bytes.substr(1);  // byte 0 picks the fuzzer's reader
+}
+
+// The fuzzer's seeds (fuzz/make_seeds.py) are valid entries: they pin the stored layout.
+TEST(StatisticsCacheTest, TheFuzzerSeedsAreValidStates) {
+  auto histogram = TensorStats::from_bytes(seed("stats_histogram"));
+  ASSERT_TRUE(histogram.ok()) << histogram.status().to_string();
+  EXPECT_EQ(histogram->name(), "conv_out");
+  ASSERT_NE(histogram->histogram(), nullptr);
+  EXPECT_EQ(histogram->histogram()->total(), 16u);
+  auto point = TensorStats::from_bytes(seed("stats_point"));
+  ASSERT_TRUE(point.ok()) << point.status().to_string();
+  EXPECT_EQ(point->channel_means().size(), 2u);
+  auto plain = TensorStats::from_bytes(seed("stats_plain"));
+  ASSERT_TRUE(plain.ok()) << plain.status().to_string();
+  EXPECT_EQ(plain->histogram(), nullptr);
+  EXPECT_EQ(plain->channel_absmax(), (std::vector<float>{1.0f, 2.0f}));
+}
+
+TEST(StatisticsCacheTest, AHistogramThatBreaksItsInvariantsIsRefused) {
+  // One bin count raised: the bins no longer add up to the total.
+  auto stats = collect_statistics(relu_sigmoid(), samples(1), request(), 300, 4, SessionOptions{});
+  ASSERT_TRUE(stats.ok());
+  std::string good = stats->at("r").to_bytes();
+  ASSERT_TRUE(TensorStats::from_bytes(good).ok());
+  const std::vector<uint64_t>& counts = stats->at("r").histogram()->counts();
+  const std::string counts_bytes(reinterpret_cast<const char*>(counts.data()), counts.size() * sizeof(uint64_t));
+  const size_t at = good.find(counts_bytes);
+  ASSERT_NE(at, std::string::npos);
+  good[at] = static_cast<char>(good[at] + 1);
+  EXPECT_FALSE(TensorStats::from_bytes(good).ok());
 }
 
 }  // namespace
