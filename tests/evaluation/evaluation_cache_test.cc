@@ -7,11 +7,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "evaluation/model_oracle.h"
 #include "evaluation/oracle_cache_key.h"
 #include "quant/groups.h"
+#include "support/fuzz_seeds.h"
 #include "support/scratch_dir.h"
 #include "tiny_calibrated_models.h"
 
@@ -160,30 +160,18 @@ TEST_F(CachedOracleTest, TheKeyChangesWithTheDataTheMetricAndTheParameters) {
   EXPECT_NE(*oracle_cache_key(other, shifted, validation_, "metric agreement", options_), *base);
 }
 
-}  // namespace
-}  // namespace qac
-
-namespace qac {
-namespace {
-
-std::string fuzz_seed(const std::string& name) {
-  std::ifstream in(std::string(QAC_SOURCE_DIR) + "/fuzz/corpus/cache_entry/" + name, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return bytes.empty() ? bytes : bytes.substr(1);  // byte 0 picks the fuzzer's reader
-}
-
 // The fuzzer's seeds (fuzz/make_seeds.py) are valid entries: they pin the stored layout.
 TEST(EvaluationCacheTest, TheFuzzerSeedsAreValidEntries) {
-  auto answer = answer_from_bytes(fuzz_seed("answer"));
+  auto answer = answer_from_bytes(testing::cache_entry_seed("answer"));
   ASSERT_TRUE(answer.has_value());
   EXPECT_EQ(answer->evaluation.metric, 0.75);
   EXPECT_EQ(answer->evaluation.per_sample.size(), 4u);
   ASSERT_TRUE(answer->cost.has_value());
   EXPECT_EQ(answer->cost->create_seconds, 0.1);
-  auto screen = answer_from_bytes(fuzz_seed("answer_screen"));
+  auto screen = answer_from_bytes(testing::cache_entry_seed("answer_screen"));
   ASSERT_TRUE(screen.has_value());
   EXPECT_TRUE(screen->evaluation.approximate);
-  auto probe = probe_from_bytes(fuzz_seed("probe"));
+  auto probe = probe_from_bytes(testing::cache_entry_seed("probe"));
   ASSERT_TRUE(probe.has_value());
   ASSERT_EQ(probe->node_errors.size(), 2u);
   EXPECT_EQ(probe->node_errors[1].node, "mm");

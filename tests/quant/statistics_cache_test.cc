@@ -7,10 +7,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "support/memory_dataset.h"
 #include "support/model_builder.h"
+#include "support/fuzz_seeds.h"
 #include "support/scratch_dir.h"
 
 namespace qac {
@@ -117,29 +117,17 @@ TEST(StatisticsCacheTest, ADamagedEntryIsRecomputed) {
   expect_same(first->at("y"), again->at("y"));
 }
 
-}  // namespace
-}  // namespace qac
-
-namespace qac {
-namespace {
-
-std::string seed(const std::string& name) {
-  std::ifstream in(std::string(QAC_SOURCE_DIR) + "/fuzz/corpus/cache_entry/" + name, std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return bytes.empty() ? bytes : bytes.substr(1);  // byte 0 picks the fuzzer's reader
-}
-
 // The fuzzer's seeds (fuzz/make_seeds.py) are valid entries: they pin the stored layout.
 TEST(StatisticsCacheTest, TheFuzzerSeedsAreValidStates) {
-  auto histogram = TensorStats::from_bytes(seed("stats_histogram"));
+  auto histogram = TensorStats::from_bytes(testing::cache_entry_seed("stats_histogram"));
   ASSERT_TRUE(histogram.ok()) << histogram.status().to_string();
   EXPECT_EQ(histogram->name(), "conv_out");
   ASSERT_NE(histogram->histogram(), nullptr);
   EXPECT_EQ(histogram->histogram()->total(), 16u);
-  auto point = TensorStats::from_bytes(seed("stats_point"));
+  auto point = TensorStats::from_bytes(testing::cache_entry_seed("stats_point"));
   ASSERT_TRUE(point.ok()) << point.status().to_string();
   EXPECT_EQ(point->channel_means().size(), 2u);
-  auto plain = TensorStats::from_bytes(seed("stats_plain"));
+  auto plain = TensorStats::from_bytes(testing::cache_entry_seed("stats_plain"));
   ASSERT_TRUE(plain.ok()) << plain.status().to_string();
   EXPECT_EQ(plain->histogram(), nullptr);
   EXPECT_EQ(plain->channel_absmax(), (std::vector<float>{1.0f, 2.0f}));
