@@ -99,13 +99,19 @@ std::optional<CachedProbe> probe_from_bytes(const std::string& bytes) {
 EvaluationCache::EvaluationCache(const std::string& cache_dir, const std::string& run_key)
     : files_((std::filesystem::path(cache_dir) / "evaluations" / run_key).string()) {}
 
+template <typename Entry>
+std::optional<Entry> EvaluationCache::read(const std::string& key,
+                                           std::optional<Entry> (*parse)(const std::string&)) const {
+  std::optional<std::string> bytes = files_.get(key);
+  if (!bytes) return std::nullopt;
+  std::optional<Entry> entry = parse(*bytes);
+  if (entry) ++hits_;
+  return entry;
+}
+
 std::optional<CachedAnswer> EvaluationCache::get(Kind kind, const std::vector<int>& reverted,
                                                  const std::vector<size_t>& samples) const {
-  std::optional<std::string> bytes = files_.get(answer_key(kind, reverted, samples));
-  if (!bytes) return std::nullopt;
-  std::optional<CachedAnswer> answer = answer_from_bytes(*bytes);
-  if (answer) ++hits_;
-  return answer;
+  return read(answer_key(kind, reverted, samples), &answer_from_bytes);
 }
 
 void EvaluationCache::put(Kind kind, const std::vector<int>& reverted, const std::vector<size_t>& samples,
@@ -113,13 +119,7 @@ void EvaluationCache::put(Kind kind, const std::vector<int>& reverted, const std
   store(answer_key(kind, reverted, samples), answer_to_bytes(answer));
 }
 
-std::optional<CachedProbe> EvaluationCache::get_probe() const {
-  std::optional<std::string> bytes = files_.get("probe");
-  if (!bytes) return std::nullopt;
-  std::optional<CachedProbe> probe = probe_from_bytes(*bytes);
-  if (probe) ++hits_;
-  return probe;
-}
+std::optional<CachedProbe> EvaluationCache::get_probe() const { return read("probe", &probe_from_bytes); }
 
 void EvaluationCache::put_probe(const CachedProbe& probe) { store("probe", probe_to_bytes(probe)); }
 

@@ -59,6 +59,9 @@ class EvaluationCache {
   size_t hits() const { return hits_; }
 
  private:
+  // The entry stored under `key`, parsed (an entry that does not parse counts as absent).
+  template <typename Entry>
+  std::optional<Entry> read(const std::string& key, std::optional<Entry> (*parse)(const std::string&)) const;
   void store(const std::string& key, const std::string& bytes);
   KeyedFiles files_;
   mutable size_t hits_ = 0;

@@ -146,10 +146,6 @@ Status SimilarityMetric::score_batch(size_t, const std::vector<Tensor>& outputs,
   return Status::Ok();
 }
 
-}  // namespace qac
-
-namespace qac {
-
 Result<MetricValue> SimilarityMetric::finish() {
   QAC_ASSIGN_OR_RETURN(MetricValue value, PerSampleMetric::finish());
   for (double sum : output_sums_) value.per_output.push_back(sum / static_cast<double>(value.per_sample.size()));

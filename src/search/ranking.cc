@@ -116,9 +116,13 @@ std::vector<size_t> select_ranking_subset(const std::vector<double>& reference,
                                           const std::vector<double>& approximate, size_t count,
                                           uint64_t tie_seed) {
   const size_t n = reference.size();
-  size_t moved = 0;
-  for (size_t i = 0; i < n; ++i) moved += reference[i] != approximate[i] ? 1 : 0;
-  if (moved < n || n == 0) return select_largest_disagreement(reference, approximate, count, tie_seed);
+  if (n == 0 || disagreeing_samples(reference, approximate).size() < n) {
+    return select_largest_disagreement(reference, approximate, count, tie_seed);
+  }
+  return evenly_spaced(count, n);
+}
+
+std::vector<size_t> evenly_spaced(size_t count, size_t n) {
   const size_t size = std::min(count, n);
   std::vector<size_t> subset;
   for (size_t k = 0; k < size; ++k) subset.push_back(k * n / size);

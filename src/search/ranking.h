@@ -39,11 +39,14 @@ std::vector<size_t> select_largest_disagreement(const std::vector<double>& refer
 // The ranking subset of `count` samples: select_largest_disagreement, unless INT8 moved every
 // sample (a continuous metric such as cosine or per-sample SQNR): the samples it moved most are
 // then no fair sample of the rest, whose change the search extrapolates from the subset, so the
-// subset is spread evenly over the samples instead (sample k * n / count). Sorted ascending.
+// subset is spread evenly over the samples instead (evenly_spaced). Sorted ascending.
 // REQUIRES: reference.size() == approximate.size().
 std::vector<size_t> select_ranking_subset(const std::vector<double>& reference,
                                           const std::vector<double>& approximate, size_t count,
                                           uint64_t tie_seed);
+
+// min(count, n) of the samples 0..n-1 spread evenly: sample k * n / min(count, n), ascending.
+std::vector<size_t> evenly_spaced(size_t count, size_t n);
 
 // The `count` group ids with the highest sensitivity (most harmful first); ties -> lower id.
 // REQUIRES: no NaN in `sensitivity`.

@@ -143,8 +143,7 @@ void QacSearch::choose_kind_and_subset() {
                                     tuning_.subset_tie_seed);
   } else {
     kind_ = MetricKind::kScores;
-    const size_t size = std::min(options_.ranking_subset_size, n);
-    for (size_t k = 0; k < size; ++k) subset_.push_back(k * n / size);  // evenly spaced
+    subset_ = evenly_spaced(options_.ranking_subset_size, n);
   }
   if (subset_.size() == n) subset_.clear();
 }
