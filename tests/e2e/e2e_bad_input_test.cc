@@ -237,6 +237,9 @@ TEST_F(E2eBadInput, UnknownFlagValues) {
                        {"--max-drop", "'-1'"});
   expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--threads", "-2"}), kExitUsage,
                        {"--threads", "'-2'"});
+  // A cache folder that is a file (here the model itself): refused before anything is read or written.
+  expect_clean_failure(quantize(kCnnModel, kFmnistCalibration, {"--cache-dir", kCnnModel.string()}), kExitUsage,
+                       {"--cache-dir", kCnnModel.string(), "folder"});
 }
 
 TEST_F(E2eBadInput, OutputInMissingFolder) {

@@ -96,7 +96,7 @@ void add_quantize_flags(CLI::App& app, QuantizeFlags& f) {
       ->check([](const std::string& dir) -> std::string {
         std::error_code ec;
         if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
-          return "--cache-dir " + dir + " exists and is not a folder";
+          return "must name a folder, got '" + dir + "', which exists and is not one";
         }
         return "";
       });
