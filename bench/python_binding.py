@@ -3,17 +3,17 @@
 validation_fn against the built-in top1 metric (same data, same options), and the per-call
 overhead of compiled_model(x) against the C++ session.
 
-    PYTHONPATH=build/python python3 bench/python_binding.py [ROUNDS]   (default 2)
+    PYTHONPATH=build/python python3 bench/python_binding.py [ROUNDS]   (default 3)
 
-Both runs quantize models/fashion_mnist_vit.onnx with 300 calibration samples, min/max ranges,
+Every run quantizes models/fashion_mnist_vit.onnx with 300 calibration samples, min/max ranges,
 no kernel timing and no latency measurement, and max_drop 0.0005 on top-1 over the 1000
 validation samples of scripts/fetch_assets.sh (plain INT8 loses 0.001 there, so the search
-runs). The Python run reads the data as (images, labels) items of 16 samples, as a
-DataLoader(batch_size=16) yields them, and scores with a validation_fn returning (accuracy,
-per-item accuracy); the built-in run reads the .npy folder with the C++ top1 metric (batches of
-16 too). Rounds alternate the order. It prints both wall times, their ratio (target <= 1.3) and
-whether both runs reverted the same groups with the same metrics; then the same Python run over
-items of one sample each (one ONNX Runtime run per sample), for comparison.
+runs). The built-in run reads the .npy folder with the C++ top1 metric (batches of 16). The
+Python runs read the data as (images, labels) items, of one sample each (as NNCF's examples'
+DataLoader(batch_size=1) yields them) and of 16 samples (DataLoader(batch_size=16)), and score
+with a validation_fn returning (accuracy, per-item accuracy). Each round runs the three in a
+rotated order. It prints the wall times, each Python run's ratio to the built-in run (target
+<= 1.3) and whether it reverted the same groups with the same metrics.
 
 Per-call overhead: inside one validation_fn, compiled_model(x) on one sample timed against
 handle.run (the C++ binding without the Python wrapper), on the first model lent (FP32), and the
@@ -41,8 +41,6 @@ OPTIONS = dict(max_drop=0.0005, subset_size=300, return_report=True,
 CALLS = 2000
 
 
-BATCH = 16
-
 
 def validate(compiled_model, items):
     per_item, correct, seen = [], 0, 0
@@ -53,7 +51,7 @@ def validate(compiled_model, items):
     return correct / seen, per_item
 
 
-def run_python(batch=BATCH):
+def run_python(batch):
     calib = np.load(os.path.join(DATA, "calibration", "input.npy"))
     images = np.load(os.path.join(DATA, "validation", "input.npy"))
     labels = np.load(os.path.join(DATA, "validation", "labels.npy"))
@@ -73,7 +71,7 @@ def run_builtin():
 
 
 def outcome(report):
-    return ([g.id for g in report.reverted_groups], report.fp32_metric, report.int8_metric, report.final_metric)
+    return (tuple(g.id for g in report.reverted_groups), report.fp32_metric, report.int8_metric, report.final_metric)
 
 
 def per_call_overhead():
@@ -106,35 +104,36 @@ def per_call_overhead():
 
 
 def main():
-    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 2
+    rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     if not os.path.isdir(os.path.join(DATA, "validation")):
         print("Fashion-MNIST data absent (scripts/fetch_assets.sh)", file=sys.stderr)
         return 77
-    py_times, builtin_times, same = [], [], True
+    runs = [("built-in top1", run_builtin), ("python, items of 1", lambda: run_python(1)),
+            ("python, items of 16", lambda: run_python(16))]
+    times = {name: [] for name, _ in runs}
+    outcomes = {name: set() for name, _ in runs}
     for r in range(rounds):
-        runs = [("python", run_python), ("builtin", run_builtin)]
-        if r % 2:
-            runs.reverse()
-        results = {}
-        for name, fn in runs:
-            results[name] = fn()
-        py_times.append(results["python"][0])
-        builtin_times.append(results["builtin"][0])
-        same &= outcome(results["python"][1]) == outcome(results["builtin"][1])
-        print(f"round {r}: python {results['python'][0]:.2f} s, built-in {results['builtin'][0]:.2f} s; "
-              f"python {outcome(results['python'][1])}, built-in {outcome(results['builtin'][1])}")
-    py, builtin = float(np.median(py_times)), float(np.median(builtin_times))
-    print(f"\naccuracy control, median of {rounds}: python validation_fn {py:.2f} s, built-in top1 {builtin:.2f} s, "
-          f"ratio {py / builtin:.2f}x (target <= 1.3x); same reverted groups and metrics: {same}")
-    single_time, single_report = run_python(batch=1)
-    print(f"python validation_fn over items of one sample each: {single_time:.2f} s "
-          f"({single_time / builtin:.2f}x the built-in median), {outcome(single_report)}")
+        order = runs[r % len(runs):] + runs[:r % len(runs)]
+        for name, fn in order:
+            seconds, report = fn()
+            times[name].append(seconds)
+            outcomes[name].add(outcome(report))
+            print(f"round {r}: {name} {seconds:.2f} s {outcome(report)}")
+    builtin = float(np.median(times["built-in top1"]))
+    all_same = True
+    print(f"\naccuracy control, median of {rounds}: built-in top1 {builtin:.2f} s {sorted(outcomes['built-in top1'])}")
+    for name, _ in runs[1:]:
+        median = float(np.median(times[name]))
+        same = outcomes[name] == outcomes["built-in top1"] and len(outcomes[name]) == 1
+        all_same &= same
+        print(f"{name}: {median:.2f} s, ratio {median / builtin:.2f}x (target <= 1.3x); "
+              f"same reverted groups and metrics as the built-in run: {same}")
     timings, bench_out = per_call_overhead()
     for name, seconds in timings.items():
         print(f"{name}: {seconds * 1e6:.1f} us per call (batch 1, {CALLS} calls)")
     print("qac bench (C++ Session::run, batch 1, all cores):")
     print(bench_out)
-    return 0 if same else 1
+    return 0 if all_same else 1
 
 
 if __name__ == "__main__":

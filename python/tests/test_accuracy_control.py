@@ -95,6 +95,37 @@ def test_log_lines_go_to_python_logging(calibration, validation, caplog):
     assert all(r.levelno >= logging.INFO for r in records)
 
 
+def test_items_of_one_sample_are_run_ahead_in_batches(calibration, validation, caplog):
+    """compiled_model(x) on an item's own input is answered from a batched run of the items
+    (the same numbers as the built-in metric's batches); any other input runs the model, and
+    once the calls stop matching the items, batching ahead turns itself off."""
+    caplog.set_level(logging.INFO, logger="qac")
+    images, labels = validation
+    calib = qac.Dataset([calibration[0]])
+    options = dict(max_drop=0.002, subset_size=32, advanced_quantization_parameters=FAST, return_report=True)
+    by_name = qac.quantize_with_accuracy_control(
+        CNN, calib, qac.Dataset(items_of(images, labels), lambda i: i[0], label_fn=lambda i: [i[1]]), "top1",
+        **options)[1]
+    by_fn = qac.quantize_with_accuracy_control(CNN, calib, qac.Dataset(items_of(images, labels), lambda i: i[0]),
+                                               top1, **options)[1]
+    ahead = [r.getMessage() for r in caplog.records if "run ahead in batches" in r.getMessage()]
+    assert ahead and "validation items run ahead in batches of up to 16 samples" in ahead[0]
+    assert [g.id for g in by_fn.reverted_groups] == [g.id for g in by_name.reverted_groups]
+    for field in ("fp32_metric", "int8_metric", "final_metric"):
+        assert getattr(by_fn, field) == getattr(by_name, field)
+
+    caplog.clear()
+
+    def shifted_top1(compiled_model, items):  # feeds inputs no item has: every call runs the model
+        return top1(compiled_model, [(image + np.float32(1e-3), label) for image, label in items])
+
+    shifted = qac.quantize_with_accuracy_control(CNN, calib, qac.Dataset(items_of(images, labels), lambda i: i[0]),
+                                                 shifted_top1, **options)[1]
+    off = [r.getMessage() for r in caplog.records if "batching the validation items ahead is off" in r.getMessage()]
+    assert off and "does not feed what transform_fn gives" in off[0]
+    assert 0.5 < shifted.fp32_metric <= 1.0
+
+
 def test_restorer_parameters_and_relative_drop(tmp_path, calibration, validation):
     params = qac.AdvancedAccuracyRestorerParameters(max_num_iterations=1, ranking_subset_size=16,
                                                     restore_mode=qac.RestoreMode.ONLY_ACTIVATIONS,

@@ -311,13 +311,18 @@ Result<onnx::ModelProto> confirm_final(ModelOracle& oracle, const std::vector<in
 Result<SearchResult> run_search(ModelOracle& oracle, const Dataset& validation, const Scoring& scoring,
                                 const AccuracyControlOptions& options) {
   SearchOptions sopt = search_options(options);
+  QacTuning tuning;
   if (scoring.validator && validation.size() > 0) {
-    // The search subsets items; ranking_subset_size counts samples, as subset_size does.
+    // The search subsets items; ranking_subset_size and the smallest ranking subset count
+    // samples, as subset_size does: each becomes the number of items holding as many.
     const size_t items = scoring.validator->num_items();
-    sopt.ranking_subset_size =
-        std::max<size_t>(1, (options.ranking_subset_size * items + validation.size() - 1) / validation.size());
+    const auto in_items = [&](size_t samples) {
+      return std::max<size_t>(1, (samples * items + validation.size() - 1) / validation.size());
+    };
+    sopt.ranking_subset_size = in_items(options.ranking_subset_size);
+    tuning.min_ranking_subset = in_items(tuning.min_ranking_subset);
   }
-  return options.strategy == SearchStrategy::kNncf ? search_nncf(oracle, sopt) : search_qac(oracle, sopt);
+  return options.strategy == SearchStrategy::kNncf ? search_nncf(oracle, sopt) : search_qac(oracle, sopt, tuning);
 }
 
 Result<Model> run_accuracy_control(const Model& model, const Dataset& calibration, const Dataset& validation,

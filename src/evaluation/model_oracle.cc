@@ -51,7 +51,9 @@ ModelOracle::ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> 
 ModelOracle::ModelOracle(const CalibratedModel& cm, std::vector<QuantizerGroup> groups, const Dataset& validation,
                          ModelValidator& validator, const AccuracyControlOptions& options)
     : cm_(cm), groups_(std::move(groups)), validation_(validation), validator_(&validator), options_(options),
-      reference_budget_bytes_(0) {}
+      reference_budget_bytes_(0),
+      lookahead_(std::make_unique<ValidatorLookahead>(
+          validation, validator, options.batch_size == 0 ? kDefaultBatchSize : options.batch_size)) {}
 
 std::vector<size_t> ModelOracle::rows_of(const std::vector<size_t>& samples) const {
   if (!validator_ || samples.empty()) return samples;
@@ -63,7 +65,15 @@ std::vector<size_t> ModelOracle::rows_of(const std::vector<size_t>& samples) con
 }
 
 Result<Evaluation> ModelOracle::validate(const CompiledModel& model, const std::vector<size_t>& samples) {
-  QAC_ASSIGN_OR_RETURN(MetricValue v, validator_->evaluate(model, samples));
+  MetricValue v;
+  if (lookahead_->worthwhile(model, samples)) {
+    AnsweringModel answering(model);
+    QAC_RETURN_IF_ERROR(lookahead_->run_ahead(model, samples, answering));
+    QAC_ASSIGN_OR_RETURN(v, validator_->evaluate(answering, samples));
+    lookahead_->settle(answering);
+  } else {
+    QAC_ASSIGN_OR_RETURN(v, validator_->evaluate(model, samples));
+  }
   const size_t expected = samples.empty() ? validator_->num_items() : samples.size();
   if (v.value != v.value) return Status::InvalidData(validator_->name() + " returned NaN");
   if (!v.per_sample.empty() && v.per_sample.size() != expected) {

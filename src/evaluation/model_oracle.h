@@ -20,6 +20,7 @@
 #include "evaluation/reference_outputs.h"
 #include "evaluation/sensitivity_probe.h"
 #include "evaluation/switchable_screen.h"
+#include "evaluation/validator_lookahead.h"
 #include "qac/accuracy_control.h"
 #include "quant/groups.h"
 #include "quant/pipeline.h"
@@ -127,6 +128,7 @@ class ModelOracle : public ConfigOracle {
   ModelValidator* validator_ = nullptr;  // set: scores with it instead of metric_
   AccuracyControlOptions options_;
   size_t reference_budget_bytes_;
+  std::unique_ptr<ValidatorLookahead> lookahead_;  // with validator_
   std::unique_ptr<Session> fp32_;
   std::unique_ptr<ReferenceOutputs> reference_;  // FP32 outputs of every validation sample
   ScreeningModel screening_model_ = ScreeningModel::kAuto;
