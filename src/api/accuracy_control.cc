@@ -311,6 +311,9 @@ Result<onnx::ModelProto> confirm_final(ModelOracle& oracle, const std::vector<in
 Result<SearchResult> run_search(ModelOracle& oracle, const Dataset& validation, const Scoring& scoring,
                                 const AccuracyControlOptions& options) {
   SearchOptions sopt = search_options(options);
+  for (const QuantizerGroup& group : oracle.groups()) {
+    sopt.group_float_cost.push_back(group_float_cost(oracle.calibrated_model(), group).value_or(0.0));
+  }
   QacTuning tuning;
   if (scoring.validator && validation.size() > 0) {
     // The search subsets items; ranking_subset_size and the smallest ranking subset count

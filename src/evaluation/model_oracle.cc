@@ -158,6 +158,8 @@ Result<Evaluation> ModelOracle::evaluate_model(const onnx::ModelProto& model, co
   real_cost_.seconds_per_sample =
       std::chrono::duration<double>(scored - created).count() / static_cast<double>(count);
   has_real_cost_ = true;
+  QAC_LOG(kDebug) << label << ": session created in " << real_cost_.create_seconds * 1e3 << " ms, "
+                  << real_cost_.seconds_per_sample * 1e3 << " ms per sample scored (" << count << " samples)";
   return e;
 }
 

@@ -76,6 +76,7 @@ class ModelOracle : public ConfigOracle {
   size_t samples_evaluated() const override { return samples_evaluated_; }
 
   const std::vector<QuantizerGroup>& groups() const { return groups_; }
+  const CalibratedModel& calibrated_model() const { return cm_; }
   // The FP32 outputs of every validation sample are held (after a full-set evaluate_fp32()).
   bool fp32_outputs_cached() const { return reference_ && reference_->complete(); }
   // The full-validation-set result of configuration `reverted`, if evaluate() measured it.

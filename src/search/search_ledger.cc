@@ -83,7 +83,8 @@ void SearchLedger::log_step(const std::vector<int>& reverted, double metric, con
 Status SearchLedger::note_full_result(const std::vector<int>& reverted, double metric) {
   QAC_ASSIGN_OR_RETURN(double drop, drop_of(metric));
   steps_.back().drop = drop;
-  const SearchCandidate candidate{reverted, metric, drop, within_budget(drop, options_.max_drop)};
+  const SearchCandidate candidate{reverted, metric, drop, within_budget(drop, options_.max_drop),
+                                  float_cost_of(reverted, options_)};
   if (!has_best_ || is_better_candidate(candidate, best_)) best_ = candidate;
   has_best_ = true;
   return Status::Ok();

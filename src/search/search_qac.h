@@ -64,7 +64,8 @@
 //     model (ModelOracle: one switchable model instead of a session per configuration);
 //     every full-set evaluation is a measurement (ConfigOracle::evaluate()).
 // 12. Return the best full-set configuration seen (is_better_candidate): fewest reverted groups
-//     within budget, ties -> higher metric; if none is within budget, the highest metric.
+//     within budget, ties -> the faster (lower SearchOptions::group_float_cost sum, from
+//     kernel timing), then higher metric; if none is within budget, the highest metric.
 //
 // max_num_iterations caps the number of groups reverted at once. Every evaluation is logged as
 // a SearchStep (screening steps carry the predicted drop).

@@ -10,6 +10,9 @@ Status validate_search_options(const SearchOptions& options) {
     return Status::InvalidArgument("max_drop must be a finite value >= 0, got " +
                                    std::to_string(options.max_drop));
   }
+  for (double us : options.group_float_cost) {
+    if (!std::isfinite(us)) return Status::InvalidArgument("group_float_cost must hold finite values");
+  }
   if (options.ranking_subset_size == 0) {
     return Status::InvalidArgument("ranking_subset_size must be >= 1");
   }
@@ -22,10 +25,19 @@ Status validate_search_options(const SearchOptions& options) {
 
 bool within_budget(double drop, double max_drop) { return drop <= max_drop + kBudgetTolerance; }
 
+double float_cost_of(const std::vector<int>& reverted, const SearchOptions& options) {
+  double us = 0;
+  for (int g : reverted) {
+    if (g >= 0 && static_cast<size_t>(g) < options.group_float_cost.size()) us += options.group_float_cost[static_cast<size_t>(g)];
+  }
+  return us;
+}
+
 bool is_better_candidate(const SearchCandidate& a, const SearchCandidate& b) {
   if (a.budget_met != b.budget_met) return a.budget_met;
   if (a.budget_met) {
     if (a.reverted.size() != b.reverted.size()) return a.reverted.size() < b.reverted.size();
+    if (std::fabs(a.float_cost - b.float_cost) > kFloatCostTieUs) return a.float_cost < b.float_cost;
     return a.metric > b.metric;
   }
   if (a.metric != b.metric) return a.metric > b.metric;

@@ -25,7 +25,15 @@ struct SearchOptions {
   DropType drop_type = DropType::kAbsolute;
   size_t ranking_subset_size = kDefaultRankingSubsetSize;  // >= 1
   int max_num_iterations = INT_MAX;             // >= 0; caps reverts (see each strategy)
+  // Per group id: microseconds its units add in float over int8 (kernel timing: the time the
+  // units take in float minus in int8, with the Q/DQ their neighbours need). Empty, or a
+  // shorter vector, = unknown (0). Orders equal-size solutions (is_better_candidate) and the
+  // un-revert pass's ties.
+  std::vector<double> group_float_cost;
 };
+
+// The float cost of `reverted` under `options`: the sum of its groups' group_float_cost.
+double float_cost_of(const std::vector<int>& reverted, const SearchOptions& options);
 
 // InvalidArgument naming the offending option.
 Status validate_search_options(const SearchOptions& options);
@@ -65,11 +73,14 @@ struct SearchCandidate {
   double metric = 0;
   double drop = 0;
   bool budget_met = false;
+  double float_cost = 0;  // float_cost_of(reverted): the latency its float groups add, us
 };
 
 // The order "better model" used for the returned configuration:
-// within budget beats over budget; among those within budget fewer reverted groups, then
-// higher metric; among those over budget higher metric, then fewer reverted groups.
+// within budget beats over budget; among those within budget fewer reverted groups, then the
+// faster (lower float_cost, when the costs differ by more than kFloatCostTieUs), then higher
+// metric; among those over budget higher metric, then fewer reverted groups.
+inline constexpr double kFloatCostTieUs = 0.5;
 bool is_better_candidate(const SearchCandidate& a, const SearchCandidate& b);
 
 // Why a group stays in float: the decision-log step (index into SearchResult::steps) that

@@ -216,6 +216,71 @@ TEST(SearchQacTest, NothingIsRevertedWhenTheQuantizedModelIsWithinBudget) {
   EXPECT_DOUBLE_EQ(result->full_pass_equivalents, 1.0);
 }
 
+// 20 samples, all correct in FP32; fully quantized, samples 0 and 1 fail (drop 0.1). Group 0
+// in float fixes both, group 1 fixes sample 0 only, group 2 nothing.
+class TwoFixesOracle final : public ConfigOracle {
+ public:
+  size_t num_groups() const override { return 3; }
+  size_t num_samples() const override { return 20; }
+  Result<Evaluation> evaluate(const std::vector<int>& reverted, const std::vector<size_t>& samples) override {
+    const bool has0 = std::find(reverted.begin(), reverted.end(), 0) != reverted.end();
+    const bool has1 = std::find(reverted.begin(), reverted.end(), 1) != reverted.end();
+    return score(samples, [&](size_t i) { return i > 1 || has0 || (i == 0 && has1); });
+  }
+  Result<Evaluation> evaluate_fp32(const std::vector<size_t>& samples) override {
+    return score(samples, [](size_t) { return true; });
+  }
+  Result<double> output_nmse(const std::vector<int>&, const std::vector<size_t>&) override { return 0.0; }
+  Result<std::vector<double>> sensitivity() override { return std::vector<double>{}; }
+  size_t samples_evaluated() const override { return evaluated_; }
+
+ private:
+  template <typename Correct>
+  Evaluation score(const std::vector<size_t>& samples, Correct correct) {
+    Evaluation e;
+    const size_t n = samples.empty() ? num_samples() : samples.size();
+    for (size_t k = 0; k < n; ++k) e.per_sample.push_back(correct(samples.empty() ? k : samples[k]) ? 1.0 : 0.0);
+    e.metric = std::accumulate(e.per_sample.begin(), e.per_sample.end(), 0.0) / static_cast<double>(n);
+    evaluated_ += n;
+    return e;
+  }
+  size_t evaluated_ = 0;
+};
+
+TEST(SearchQacTest, AmongEqualSizeSolutionsReturnsTheFasterOne) {
+  SearchOptions options;
+  options.max_drop = 0.06;  // group 0 alone (drop 0) and group 1 alone (drop 0.05) both meet it
+  TwoFixesOracle plain;
+  Result<SearchResult> without_costs = search_qac(plain, options);
+  ASSERT_TRUE(without_costs.ok()) << without_costs.status().to_string();
+  EXPECT_EQ(without_costs->reverted, std::vector<int>{0});  // equal size: the higher metric
+
+  options.group_float_cost = {50.0, 5.0, 1.0};  // group 0 costs 50 us in float, group 1 5 us
+  TwoFixesOracle timed;
+  Result<SearchResult> with_costs = search_qac(timed, options);
+  ASSERT_TRUE(with_costs.ok()) << with_costs.status().to_string();
+  EXPECT_EQ(with_costs->reverted, std::vector<int>{1});  // equal size: the faster
+  EXPECT_TRUE(with_costs->budget_met);
+  EXPECT_NEAR(with_costs->drop, 0.05, 1e-12);
+}
+
+TEST(SearchQacTest, FewerGroupsStillBeatFasterOnesAndCostTiesGoToTheMetric) {
+  const SearchCandidate one_slow{{0}, 0.99, 0.01, true, 80.0};
+  const SearchCandidate two_fast{{1, 2}, 0.99, 0.01, true, 2.0};
+  EXPECT_TRUE(is_better_candidate(one_slow, two_fast));
+  const SearchCandidate fast_low{{1}, 0.95, 0.05, true, 5.0};
+  EXPECT_TRUE(is_better_candidate(fast_low, one_slow));
+  const SearchCandidate nearly_as_slow_higher{{2}, 0.999, 0.001, true, 79.8};  // within kFloatCostTieUs
+  EXPECT_TRUE(is_better_candidate(nearly_as_slow_higher, one_slow));
+  const SearchCandidate over_budget_fast{{1}, 0.9, 0.1, false, 0.0};
+  EXPECT_TRUE(is_better_candidate(one_slow, over_budget_fast));
+  SearchOptions options;
+  options.group_float_cost = {1.0, std::nan("")};
+  EXPECT_EQ(validate_search_options(options).code(), StatusCode::kInvalidArgument);
+  options.group_float_cost = {1.5, 2.0};
+  EXPECT_DOUBLE_EQ(float_cost_of({0, 1, 7}, options), 3.5);  // ids without a cost count 0
+}
+
 TEST(SearchQacTest, RejectsASensitivityOfTheWrongSize) {
   SyntheticModel model = make_synthetic_model(realistic_spec(91));
   model.sensitivity.pop_back();
