@@ -108,8 +108,12 @@ def test_items_of_one_sample_are_run_ahead_in_batches(calibration, validation, c
         **options)[1]
     by_fn = qac.quantize_with_accuracy_control(CNN, calib, qac.Dataset(items_of(images, labels), lambda i: i[0]),
                                                top1, **options)[1]
-    ahead = [r.getMessage() for r in caplog.records if "run ahead in batches" in r.getMessage()]
-    assert ahead and "validation items run ahead in batches of up to 16 samples" in ahead[0]
+    # The first evaluation (FP32) is always answered from batches; whether batching ahead stays
+    # on afterwards is a measured decision (a loaded machine may find lone runs cheaper).
+    decisions = [r.getMessage() for r in caplog.records if "ahead" in r.getMessage()]
+    assert len(decisions) == 1, decisions
+    assert ("validation items run ahead in batches of up to 16 samples" in decisions[0]
+            or "ahead is off: reading an item and its share of a batched run take" in decisions[0]), decisions
     assert [g.id for g in by_fn.reverted_groups] == [g.id for g in by_name.reverted_groups]
     for field in ("fp32_metric", "int8_metric", "final_metric"):
         assert getattr(by_fn, field) == getattr(by_name, field)
