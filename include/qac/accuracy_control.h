@@ -83,7 +83,7 @@ struct RevertedGroup {
   int id = 0;
   std::vector<std::string> nodes;     // ONNX node names returned to float
   std::vector<std::string> op_types;
-  double score = 0;                   // the search's ranking score for the group
+  double score = 0;                   // the search's ranking score for the group; 0 when it was not ranked (backward search)
   // Kernel timing (ONNX Runtime on this CPU, one thread): the time the group's units take in
   // float minus in int8, with the Q/DQ their neighbours need. Empty when the units were not timed.
   std::optional<double> float_cost_us;

@@ -57,7 +57,14 @@ class QacSearch {
   // Steps 2-6 of the header.
   void choose_kind_and_subset();
   Status set_up_predictor();
+  // The candidates in sensitivity order (unranked_, all groups by id without a sensitivity);
+  // ranks nothing yet.
+  Status order_candidates();
+  // Ranks the first chunk of candidates (all of them without a sensitivity).
   Status rank_candidates();
+  // The backward search (every group in float, then the un-revert pass); false when every
+  // group in float is over budget on the full set.
+  Result<bool> search_backward();
   Status rank_more(const std::vector<int>& groups, const char* phase);
   Result<size_t> widen();
   bool can_widen(size_t upper) const;
@@ -182,13 +189,14 @@ Status QacSearch::rank_more(const std::vector<int>& groups, const char* phase) {
   return Status::Ok();
 }
 
-Status QacSearch::rank_candidates() {
+Status QacSearch::order_candidates() {
   const size_t groups = oracle_.num_groups();
   QAC_ASSIGN_OR_RETURN(sensitivity_, oracle_.sensitivity());
   if (sensitivity_.empty()) {
-    std::vector<int> all(groups);
-    std::iota(all.begin(), all.end(), 0);
-    return rank_more(all, kPhaseRank);
+    unranked_.resize(groups);
+    std::iota(unranked_.begin(), unranked_.end(), 0);
+    chunk_size_ = groups;
+    return Status::Ok();
   }
   if (sensitivity_.size() != groups) {
     return Status::InvalidData("sensitivity has " + std::to_string(sensitivity_.size()) +
@@ -203,7 +211,16 @@ Status QacSearch::rank_candidates() {
       static_cast<size_t>(std::ceil(tuning_.candidate_fraction * static_cast<double>(groups)));
   chunk_size_ = std::max(tuning_.min_candidates, fraction_count);
   unranked_ = top_groups_by_sensitivity(sensitivity_, groups);
-  return widen().status();
+  return Status::Ok();
+}
+
+Status QacSearch::rank_candidates() { return widen().status(); }
+
+Result<bool> QacSearch::search_backward() {
+  QAC_ASSIGN_OR_RETURN(bool all_within, full_within(all_groups(), kPhaseBisect));
+  if (!all_within) return false;
+  QAC_RETURN_IF_ERROR(unrevert(all_groups()));
+  return true;
 }
 
 Result<size_t> QacSearch::widen() {
@@ -409,14 +426,18 @@ Result<SearchResult> QacSearch::run() {
   }
   choose_kind_and_subset();
   QAC_RETURN_IF_ERROR(set_up_predictor());
+  QAC_RETURN_IF_ERROR(order_candidates());
+  if (every_sample_moved_ && backward_allowed()) {
+    // A continuous metric: single reverts from the noisy model would rank the groups by noise
+    // they cannot see, so the search starts backward without ranking them.
+    QAC_ASSIGN_OR_RETURN(bool done, search_backward());
+    if (done) return finish();
+  }
   QAC_RETURN_IF_ERROR(rank_candidates());
   QAC_ASSIGN_OR_RETURN(bool interacting, groups_interact());
-  if (interacting || (every_sample_moved_ && backward_allowed())) {
-    QAC_ASSIGN_OR_RETURN(bool all_within, full_within(all_groups(), kPhaseBisect));
-    if (all_within) {
-      QAC_RETURN_IF_ERROR(unrevert(all_groups()));
-      return finish();
-    }
+  if (interacting && !every_sample_moved_) {
+    QAC_ASSIGN_OR_RETURN(bool done, search_backward());
+    if (done) return finish();
   }
 
   std::optional<size_t> shortest;

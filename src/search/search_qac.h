@@ -30,12 +30,17 @@
 //     evaluation adds one. Exact for mean-type metrics when S holds every changed sample.
 //  5. Candidates: the K = max(min_candidates, ceil(candidate_fraction * n)) groups with the
 //     highest sensitivity(); all groups when the oracle has none.
+//  5b. Continuous metric (INT8 moved every sample's per-sample value, as cosine or per-sample
+//     SQNR do: the error is the sum of every quantizer's noise, which single reverts from the
+//     noisy model cannot rank): measure every group in float and, if within budget, run the
+//     un-revert pass (step 9) from it and stop (backward search), without ranking. The order
+//     given to the pass is the sensitivity order.
 //  6. Rank the candidates: revert each alone, evaluate on S, order by proxy, best first (ties
 //     -> higher sensitivity, then lower id). Ranked list L; prefix P(k) = first k of L.
-//  6b. Interaction test (per-sample metrics): screen all ranked groups together; if they gain
-//     more than twice the sum of their gains alone, single reverts rank the groups badly (e.g.
-//     a sample that counts with its worst output). Then measure every group in float and, if
-//     within budget, run the un-revert pass (step 9) from it and stop (backward search).
+//  6b. Interaction test (per-sample metrics that are not continuous): screen all ranked groups
+//     together; if they gain more than twice the sum of their gains alone, single reverts rank
+//     the groups badly (e.g. a sample that counts with its worst output). Then the backward
+//     search of step 5b, from the ranked order.
 //  7. Widen first (per-sample metrics, whose predictions are reliable): if even the longest
 //     allowed prefix P(u), u = min(|L|, max_num_iterations), is predicted over budget, or the
 //     shortest prefix predicted within budget uses more than crowded_prefix_fraction of the
