@@ -10,6 +10,7 @@
 #include "api/model_impl.h"
 #include "core/log.h"
 #include "onnx/model_io.h"
+#include "quant/channel_padding.h"
 #include "quant/pipeline.h"
 #include "runtime/batching.h"
 #include "runtime/latency.h"
@@ -103,7 +104,14 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   merge_subgraph_reports(cm, rep);
   std::vector<std::string> emit_log;
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto q, emit(cm, {}, options, &emit_log));
-  for (const auto& line : emit_log) QAC_LOG(kDebug) << line;
+  for (const auto& line : emit_log) {
+    if (line.starts_with(kChannelPaddingLogPrefix)) {  // a graph rewrite: a decision of its own
+      QAC_LOG(kInfo) << line;
+      rep.decisions.push_back(line);
+    } else {
+      QAC_LOG(kDebug) << line;
+    }
+  }
   // The result must load in ONNX Runtime with every optimization (int8 kernels) enabled.
   SessionOptions so;
   so.optimization = OptimizationLevel::kAll;

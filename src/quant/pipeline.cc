@@ -9,6 +9,7 @@
 #include "onnx/normalize.h"
 #include "quant/bias_correction.h"
 #include "quant/fusion.h"
+#include "quant/channel_padding.h"
 #include "quant/hard_swish.h"
 #include "quant/range_estimator.h"
 #include "quant/scheme.h"
@@ -422,6 +423,9 @@ Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::str
   params.setup = &kept;
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto model,
                        emit_qdq(cm.fp32, params, qdq_emit_options(cm.setup, options.weights_as_int8_initializers), log));
+  if (placement_options(options, false).form == QdqForm::kOnnxRuntimeUnits) {
+    QAC_RETURN_IF_ERROR(rewrite_channel_padding(model, log).status());
+  }
   for (const SubgraphModel& sub : cm.subgraphs) {
     const std::string prefix = sub.site.prefix();
     std::set<std::string> branch_disabled;

@@ -288,5 +288,56 @@ TEST(E2eQuantizeModels, KernelTimingExplainsEveryUnitItKeepsFloat) {
   EXPECT_TRUE(run_model_file(out, OptimizationLevel::kAll, *feeds).ok());
 }
 
+// BlazeFace widens its residual shortcuts by concatenating zero channels; for the ONNX Runtime
+// targets every such Concat left in float is emitted as a 1x1 identity Conv (the report says so,
+// naming each), while --target openvino keeps the graph as it was.
+TEST(E2eQuantizeModels, BlazeFaceChannelPaddingBecomesIdentityConvsForOnnxRuntimeOnly) {
+  const fs::path model = kSourceDir / "assets/models/extra/blazeface.onnx";
+  const fs::path calibration = kSourceDir / "assets/data/extra/blazeface/calibration";
+  QAC_E2E_REQUIRE_ASSETS(model, calibration);
+  ScratchDir dir;
+  const auto count_ops = [](const fs::path& path, const std::string& op) {
+    auto m = load_model(path);
+    EXPECT_TRUE(m.ok()) << m.status().to_string();
+    int n = 0;
+    if (m.ok()) {
+      for (const auto& node : m->graph().node()) n += node.op_type() == op ? 1 : 0;
+    }
+    return n;
+  };
+  const std::string subset = std::to_string(kFastSubsetSize);
+  const CliResult ort = run_cli({"quantize", model.string(), "--calibration", calibration.string(), "-o",
+                                 (dir / "ort.onnx").string(), "--report", (dir / "ort.json").string(),
+                                 "--subset-size", subset, "--no-latency", "--no-kernel-timing"});
+  ASSERT_EQ(ort.exit_code, kExitOk) << ort;
+  const CliResult ov = run_cli({"quantize", model.string(), "--calibration", calibration.string(), "-o",
+                                (dir / "ov.onnx").string(), "--subset-size", subset, "--no-latency",
+                                "--target", "openvino"});
+  ASSERT_EQ(ov.exit_code, kExitOk) << ov;
+  const int concats_before = count_ops(model, "Concat");
+  EXPECT_EQ(count_ops(dir / "ov.onnx", "Concat"), concats_before);
+  EXPECT_EQ(count_ops(dir / "ov.onnx", "ConstantOfShape"), count_ops(model, "ConstantOfShape"));
+
+  // Every unit in int8 (--no-kernel-timing): the Concats between int8 units stay for ONNX
+  // Runtime's int8 concatenation; those whose padded input is float are rewritten.
+  const nlohmann::json report = nlohmann::json::parse(read_text(dir / "ort.json"));
+  int rewritten = 0;
+  for (const auto& d : report["decisions"]) {
+    if (d.get<std::string>().rfind("channel zero-padding Concat '", 0) == 0) ++rewritten;
+  }
+  EXPECT_EQ(count_ops(dir / "ort.onnx", "Concat"), concats_before - rewritten);
+
+  // With every unit in float (the model kernel timing returns on a CPU where no int8 unit pays)
+  // all of them are rewritten and the outputs are FP32's.
+  const CliResult fp = run_cli({"quantize", model.string(), "--calibration", calibration.string(), "-o",
+                                (dir / "float.onnx").string(), "--report", (dir / "float.json").string(),
+                                "--subset-size", subset, "--no-latency", "--no-kernel-timing", "--ignore-types",
+                                "Conv", "Add", "Concat", "MaxPool", "Relu"});
+  ASSERT_EQ(fp.exit_code, kExitOk) << fp;
+  EXPECT_GT(concats_before, 0);
+  EXPECT_EQ(count_ops(dir / "float.onnx", "Concat"), 0);
+  EXPECT_EQ(count_ops(dir / "float.onnx", "ConstantOfShape"), 0);
+}
+
 }  // namespace
 }  // namespace qac::e2e
