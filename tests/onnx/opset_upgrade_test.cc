@@ -7,6 +7,7 @@
 #include "onnx/graph_walk.h"
 #include "onnx/normalize.h"
 #include "onnx_test_util.h"
+#include "support/model_run.h"
 
 namespace qac {
 namespace {
@@ -31,12 +32,6 @@ void expect_same_outputs(const onnx::ModelProto& old_model, const onnx::ModelPro
   ASSERT_TRUE(after.ok()) << after.status().to_string();
   ASSERT_EQ(before->size(), after->size());
   for (size_t i = 0; i < before->size(); ++i) EXPECT_TRUE(tensors_close(after->at(i), before->at(i), 1e-6, 1e-6));
-}
-
-std::vector<std::string> op_types(const onnx::ModelProto& m) {
-  std::vector<std::string> ops;
-  for (const auto& n : m.graph().node()) ops.push_back(n.op_type());
-  return ops;
 }
 
 bool log_mentions(const NormalizeLog& log, const std::string& text) {

@@ -2,15 +2,15 @@
 // for bit; near misses (int8 regions, other fills, other axes, unknown shapes) stay.
 #include <gtest/gtest.h>
 
-#include "onnx/model_io.h"
 #include "quant/channel_padding.h"
-#include "runtime/session.h"
 #include "support/model_builder.h"
+#include "support/model_run.h"
 
 namespace qac {
 namespace {
 
 using testing::ModelBuilder;
+using testing::op_types;
 
 struct PaddingSpec {
   std::vector<int64_t> zeros_shape = {1, 2, 4, 4};
@@ -39,22 +39,6 @@ onnx::ModelProto padding_model(const PaddingSpec& spec) {
   return b.build();
 }
 
-Tensor run(const onnx::ModelProto& model, const NamedTensors& feeds) {
-  SessionOptions so;
-  so.intra_op_threads = 1;
-  auto session = Session::create(serialize(model), so, "model");
-  EXPECT_TRUE(session.ok()) << session.status().to_string();
-  auto out = (*session)->run(feeds, {"y"});
-  EXPECT_TRUE(out.ok()) << out.status().to_string();
-  return (*out)[0];
-}
-
-std::vector<std::string> op_types(const onnx::ModelProto& m) {
-  std::vector<std::string> ops;
-  for (const auto& n : m.graph().node()) ops.push_back(n.op_type());
-  return ops;
-}
-
 TEST(ChannelPadding, ZeroChannelsBecomeAnIdentityConvWithTheSameOutputBitForBit) {
   for (bool explicit_fill : {false, true}) {
     PaddingSpec spec;
@@ -73,7 +57,8 @@ TEST(ChannelPadding, ZeroChannelsBecomeAnIdentityConvWithTheSameOutputBitForBit)
     for (const auto& init : rewritten.graph().initializer()) EXPECT_NE(init.name(), "zeros_shape");
     const NamedTensors feeds = {{"x", testing::random_tensor({1, 3, 4, 4}, 5, -30.0f, 30.0f)},
                                 {"r", testing::random_tensor({1, 5, 4, 4}, 6, -1.0f, 1.0f)}};
-    const Tensor a = run(original, feeds), b = run(rewritten, feeds);
+    const Tensor a = testing::run_optimized(original, feeds, "y");
+    const Tensor b = testing::run_optimized(rewritten, feeds, "y");
     EXPECT_EQ(a.shape, b.shape);
     EXPECT_EQ(a.bytes, b.bytes);
   }

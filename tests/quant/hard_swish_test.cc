@@ -3,15 +3,18 @@
 
 #include <cmath>
 
-#include "onnx/model_io.h"
 #include "quant/hard_swish.h"
-#include "runtime/session.h"
 #include "support/model_builder.h"
+#include "support/model_run.h"
 
 namespace qac {
 namespace {
 
 using testing::ModelBuilder;
+using testing::op_types;
+
+// Output y of `model` on input x.
+Tensor run(const onnx::ModelProto& model, const Tensor& x) { return testing::run_optimized(model, {{"x", x}}, "y"); }
 
 enum class Form { kTimesXThenDiv, kTimesXThenMulSixth, kDivThenTimesX };
 
@@ -41,22 +44,6 @@ onnx::ModelProto hard_swish_model(Form form, float three = 3.0f, bool expose_cli
       break;
   }
   return b.build();
-}
-
-Tensor run(const onnx::ModelProto& model, const Tensor& x) {
-  SessionOptions so;
-  so.intra_op_threads = 1;
-  auto session = Session::create(serialize(model), so, "model");
-  EXPECT_TRUE(session.ok()) << session.status().to_string();
-  auto out = (*session)->run({{"x", x}}, {"y"});
-  EXPECT_TRUE(out.ok()) << out.status().to_string();
-  return (*out)[0];
-}
-
-std::vector<std::string> op_types(const onnx::ModelProto& m) {
-  std::vector<std::string> ops;
-  for (const auto& n : m.graph().node()) ops.push_back(n.op_type());
-  return ops;
 }
 
 TEST(HardSwish, EveryFormBecomesHardSigmoidTimesXWithTheSameOutput) {
