@@ -39,6 +39,22 @@ TEST(Tensor, SliceAndConcatRows) {
   EXPECT_EQ(joined.bytes, t.bytes);
 }
 
+TEST(Tensor, ConcatRowsByNameStacksEachNameOverTheParts) {
+  Tensor t(DType::kFloat32, {3, 2});
+  for (int i = 0; i < 6; ++i) t.data<float>()[i] = static_cast<float>(i);
+  Tensor ids(DType::kInt64, {3});
+  for (int i = 0; i < 3; ++i) ids.data<int64_t>()[i] = 10 + i;
+  const std::vector<NamedTensors> parts = {{{"x", t.slice_rows(0, 1)}, {"id", ids.slice_rows(0, 1)}},
+                                           {{"x", t.slice_rows(1, 2)}, {"id", ids.slice_rows(1, 2)}}};
+  const NamedTensors joined = concat_rows_by_name(parts);
+  ASSERT_EQ(joined.size(), 2u);
+  EXPECT_EQ(joined.at("x").shape, t.shape);
+  EXPECT_EQ(joined.at("x").bytes, t.bytes);
+  EXPECT_EQ(joined.at("id").dtype, DType::kInt64);
+  EXPECT_EQ(joined.at("id").bytes, ids.bytes);
+  EXPECT_EQ(concat_rows_by_name({parts[1]}).at("x").bytes, parts[1].at("x").bytes);  // one part: as it is
+}
+
 TEST(Tensor, ToFloatConvertsIntegerAndHalf) {
   Tensor t(DType::kInt64, {2});
   t.data<int64_t>()[0] = -5;

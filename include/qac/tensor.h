@@ -62,5 +62,9 @@ struct ValueSpec {
 
 // Stacks tensors of equal trailing shape along axis 0. REQUIRES: non-empty, same dtype.
 Tensor concat_rows(const std::vector<const Tensor*>& parts);
+// The same per tensor name: each name of parts[0] stacked over the parts, in order (a single
+// part is returned as it is). REQUIRES: non-empty; every part holds parts[0]'s names, each
+// with the dtype and trailing shape it has in parts[0].
+NamedTensors concat_rows_by_name(const std::vector<NamedTensors>& parts);
 
 }  // namespace qac

@@ -184,4 +184,17 @@ Tensor concat_rows(const std::vector<const Tensor*>& parts) {
   return out;
 }
 
+NamedTensors concat_rows_by_name(const std::vector<NamedTensors>& parts) {
+  assert(!parts.empty());
+  if (parts.size() == 1) return parts.front();
+  NamedTensors out;
+  for (const auto& [name, first] : parts.front()) {
+    std::vector<const Tensor*> tensors;
+    tensors.reserve(parts.size());
+    for (const NamedTensors& part : parts) tensors.push_back(&part.at(name));
+    out.emplace(name, concat_rows(tensors));
+  }
+  return out;
+}
+
 }  // namespace qac

@@ -33,13 +33,7 @@ Result<NamedTensors> SubsetDataset::read(size_t begin, size_t count) const {
     i = j;
   }
   if (runs.size() == 1) return std::move(runs.front());
-  NamedTensors out;
-  for (const auto& [name, first] : runs.front()) {
-    std::vector<const Tensor*> parts;
-    for (const auto& r : runs) parts.push_back(&r.at(name));
-    out[name] = concat_rows(parts);
-  }
-  return out;
+  return concat_rows_by_name(runs);
 }
 
 }  // namespace qac

@@ -69,17 +69,6 @@ size_t bytes_of(const std::vector<Tensor>& tensors) {
   return n;
 }
 
-NamedTensors stack(const std::vector<NamedTensors>& items) {
-  if (items.size() == 1) return items[0];
-  NamedTensors out;
-  for (const auto& [name, first] : items[0]) {
-    std::vector<const Tensor*> parts;
-    for (const NamedTensors& item : items) parts.push_back(&item.at(name));
-    out.emplace(name, concat_rows(parts));
-  }
-  return out;
-}
-
 std::string milliseconds(double seconds) {
   std::ostringstream s;
   s.precision(3);
@@ -114,6 +103,14 @@ ValidatorLookahead::ValidatorLookahead(const Dataset& validation, const ModelVal
   if (batch_size_ <= 1) on_ = false;  // settled to one sample per run: nothing to batch
 }
 
+size_t ValidatorLookahead::samples_of(size_t item) const {
+  return validator_.first_sample(item + 1) - validator_.first_sample(item);
+}
+
+Result<NamedTensors> ValidatorLookahead::read_item(size_t item) const {
+  return validation_.read(validator_.first_sample(item), samples_of(item));
+}
+
 bool ValidatorLookahead::worthwhile(const CompiledModel& model, const std::vector<size_t>& items) const {
   if (!on_) return false;
   const size_t count = items.empty() ? validator_.num_items() : items.size();
@@ -121,7 +118,7 @@ bool ValidatorLookahead::worthwhile(const CompiledModel& model, const std::vecto
   size_t samples = 0;
   for (size_t k = 0; k < count; ++k) {
     const size_t item = items.empty() ? k : items[k];
-    samples += validator_.first_sample(item + 1) - validator_.first_sample(item);
+    samples += samples_of(item);
   }
   if (samples * 2 > count * batch_size_) return false;  // items of more than half a batch already batch
   for (const ValueSpec& spec : model.inputs()) {
@@ -143,9 +140,7 @@ Result<size_t> ValidatorLookahead::run_alone(const CompiledModel& model, const s
   size_t next = 0;
   for (; next < order.size() && next <= kTimedLoneRuns && next + 2 < order.size(); ++next) {
     const size_t item = order[next];
-    QAC_ASSIGN_OR_RETURN(NamedTensors feeds, validation_.read(validator_.first_sample(item),
-                                                              validator_.first_sample(item + 1) -
-                                                                  validator_.first_sample(item)));
+    QAC_ASSIGN_OR_RETURN(NamedTensors feeds, read_item(item));
     QAC_RETURN_IF_ERROR(check_cancelled());
     const auto start = Clock::now();
     QAC_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, model.run(feeds));
@@ -176,9 +171,7 @@ Status ValidatorLookahead::run_ahead(const CompiledModel& model, const std::vect
     if (!pending && next < order.size()) {
       const size_t item = order[next++];
       const auto start = Clock::now();
-      QAC_ASSIGN_OR_RETURN(NamedTensors feeds, validation_.read(validator_.first_sample(item),
-                                                                validator_.first_sample(item + 1) -
-                                                                    validator_.first_sample(item)));
+      QAC_ASSIGN_OR_RETURN(NamedTensors feeds, read_item(item));
       last_.read_seconds += seconds_since(start);
       pending = std::move(feeds);
     }
@@ -192,7 +185,7 @@ Status ValidatorLookahead::run_ahead(const CompiledModel& model, const std::vect
     if (batch.empty()) continue;
     QAC_RETURN_IF_ERROR(check_cancelled());
     const auto start = Clock::now();
-    QAC_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, model.run(stack(batch)));
+    QAC_ASSIGN_OR_RETURN(std::vector<Tensor> outputs, model.run(concat_rows_by_name(batch)));
     last_.batched_run_seconds += seconds_since(start);
     for (size_t o = 0; o < outputs.size(); ++o) {
       if (outputs[o].shape.empty() || static_cast<size_t>(outputs[o].shape[0]) != rows) {

@@ -91,6 +91,9 @@ class ValidatorLookahead {
 
  private:
   void turn_off(std::string reason);
+  // The validation samples of validator item `item`, and their model inputs.
+  size_t samples_of(size_t item) const;
+  Result<NamedTensors> read_item(size_t item) const;
   // Runs the first items of `order` alone (one untimed warm-up run, then up to
   // kTimedLoneRuns timed), storing them in `into`, leaving at least two items to batch.
   // Returns how many ran; last_.lone_run_seconds gets their median time.
