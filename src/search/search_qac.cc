@@ -363,9 +363,7 @@ Status QacSearch::unrevert(const std::vector<int>& shortest_prefix) {
   inputs.hopeless = [this](const std::vector<int>& configuration, int group) {
     return removal_hopeless(configuration, group);
   };
-  for (size_t g = 0; g < options_.group_float_cost.size(); ++g) {
-    inputs.float_cost[static_cast<int>(g)] = options_.group_float_cost[g];
-  }
+  inputs.float_cost = options_.group_float_cost;
   QAC_ASSIGN_OR_RETURN(UnrevertResult pruned, unrevert_pass(inputs));
   if (pruned.configuration.size() != shortest_prefix.size()) {
     QAC_ASSIGN_OR_RETURN(bool confirmed, full_within(pruned.configuration, kPhaseConfirm));

@@ -25,11 +25,13 @@ Status validate_search_options(const SearchOptions& options) {
 
 bool within_budget(double drop, double max_drop) { return drop <= max_drop + kBudgetTolerance; }
 
+double group_cost(const std::vector<double>& costs, int group) {
+  return group >= 0 && static_cast<size_t>(group) < costs.size() ? costs[static_cast<size_t>(group)] : 0.0;
+}
+
 double float_cost_of(const std::vector<int>& reverted, const SearchOptions& options) {
   double us = 0;
-  for (int g : reverted) {
-    if (g >= 0 && static_cast<size_t>(g) < options.group_float_cost.size()) us += options.group_float_cost[static_cast<size_t>(g)];
-  }
+  for (int g : reverted) us += group_cost(options.group_float_cost, g);
   return us;
 }
 

@@ -32,6 +32,8 @@ struct SearchOptions {
   std::vector<double> group_float_cost;
 };
 
+// costs[group], or 0 when `group` is outside `costs` (a group_float_cost lookup).
+double group_cost(const std::vector<double>& costs, int group);
 // The float cost of `reverted` under `options`: the sum of its groups' group_float_cost.
 double float_cost_of(const std::vector<int>& reverted, const SearchOptions& options);
 

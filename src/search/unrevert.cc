@@ -83,10 +83,7 @@ class Unrevert {
     return true;
   }
 
-  double cost(int group) const {
-    const auto it = in_.float_cost.find(group);
-    return it == in_.float_cost.end() ? 0.0 : it->second;
-  }
+  double cost(int group) const { return group_cost(in_.float_cost, group); }
 
   // Step 2: the largest k such that removing the first k of `order` at once stays within
   // budget, by bisection (k = 1 is known within budget when `order` is not empty).

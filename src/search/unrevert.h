@@ -56,8 +56,9 @@ struct UnrevertInputs {
   // budget (search_qac: the samples only that group fixes on its ranking evaluation are worth
   // more than the slack; the evidence names that step and the bound on the drop), or nullopt.
   std::function<std::optional<NeededEvidence>(const std::vector<int>& configuration, int group)> hopeless;
-  // Float cost of a group (higher = slower in float), for ties; empty or missing = 0.
-  std::map<int, double> float_cost;
+  // Float cost per group id (higher = slower in float), for ties: SearchOptions::group_float_cost
+  // (float_cost_of); empty or shorter = 0.
+  std::vector<double> float_cost;
 };
 
 struct UnrevertResult {
