@@ -10,7 +10,6 @@
 #include "api/model_impl.h"
 #include "core/log.h"
 #include "onnx/model_io.h"
-#include "quant/channel_padding.h"
 #include "quant/pipeline.h"
 #include "runtime/batching.h"
 #include "runtime/latency.h"
@@ -105,7 +104,7 @@ Result<Model> quantize(const Model& model, const Dataset& calibration, const Qua
   std::vector<std::string> emit_log;
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto q, emit(cm, {}, options, &emit_log));
   for (const auto& line : emit_log) {
-    if (line.starts_with(kChannelPaddingLogPrefix)) {  // a graph rewrite: a decision of its own
+    if (is_graph_rewrite(line)) {
       QAC_LOG(kInfo) << line;
       rep.decisions.push_back(line);
     } else {

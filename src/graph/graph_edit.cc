@@ -103,6 +103,35 @@ void remove_nodes(onnx::GraphProto& graph, const std::vector<int>& indices) {
   nodes->DeleteSubrange(kept, nodes->size() - kept);
 }
 
+Result<int> remove_unread_nodes(onnx::GraphProto& graph, std::set<std::string>& values) {
+  int removed = 0;
+  std::set<std::string> frontier = values;
+  while (!frontier.empty()) {
+    QAC_ASSIGN_OR_RETURN(GraphView view, GraphView::build(graph));
+    std::set<int> dead;
+    for (const std::string& value : frontier) {
+      const int p = view.producer(value);
+      if (p < 0 || view.has_subgraphs(p)) continue;
+      bool read = false;
+      for (const std::string& out : view.node(p).output()) {
+        read = read || !view.consumers(out).empty() || !view.captures(out).empty() || view.is_graph_output(out);
+      }
+      if (!read) dead.insert(p);
+    }
+    frontier.clear();
+    for (int p : dead) {
+      for (const std::string& in : view.node(p).input()) {
+        if (in.empty()) continue;
+        values.insert(in);
+        frontier.insert(in);
+      }
+    }
+    remove_nodes(graph, std::vector<int>(dead.begin(), dead.end()));
+    removed += static_cast<int>(dead.size());
+  }
+  return removed;
+}
+
 Result<onnx::TensorProto*> add_initializer(onnx::GraphProto& graph, onnx::TensorProto tensor) {
   if (tensor.name().empty()) return Status::InvalidArgument("initializer without a name");
   for (const auto& t : graph.initializer()) {

@@ -49,6 +49,13 @@ onnx::NodeProto* insert_node(onnx::GraphProto& graph, onnx::NodeProto node, int 
 // REQUIRES: every index in [0, node_size).
 void remove_nodes(onnx::GraphProto& graph, const std::vector<int>& indices);
 
+// Removes the nodes producing any of `values` that nothing reads any more (no node input,
+// subgraph capture or graph output reads an output of theirs) and that hold no subgraph, then
+// the producers that become unread in turn. Adds the inputs of every removed node to `values`
+// (candidates for remove_unused_initializers). Returns how many nodes were removed.
+// Errors: those of GraphView::build.
+Result<int> remove_unread_nodes(onnx::GraphProto& graph, std::set<std::string>& values);
+
 // Adds `tensor` as an initializer. kInvalidArgument when the name is empty or already names an
 // initializer of the graph.
 Result<onnx::TensorProto*> add_initializer(onnx::GraphProto& graph, onnx::TensorProto tensor);

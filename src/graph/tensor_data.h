@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ int64_t tensor_numel(const onnx::TensorProto& tensor);
 // The values of a FLOAT tensor. kUnsupported for other element types or external data,
 // kInvalidModel when the stored data does not match the dims; messages name the tensor.
 Result<std::vector<float>> read_float_tensor(const onnx::TensorProto& tensor);
+
+// The values of an INT64 or INT32 tensor as int64 (shape and index constants), or nullopt for
+// other element types, external data, or stored data that does not match the dims.
+std::optional<std::vector<int64_t>> read_int_tensor(const onnx::TensorProto& tensor);
 
 // Replaces the data of `tensor` with `values` (FLOAT, raw_data); dims are left unchanged.
 // REQUIRES: values.size() == tensor_numel(tensor)

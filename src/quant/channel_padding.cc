@@ -1,6 +1,5 @@
 #include "quant/channel_padding.h"
 
-#include <cstring>
 #include <optional>
 #include <set>
 
@@ -15,23 +14,6 @@ namespace {
 constexpr const char* kConstantOfShape = "ConstantOfShape";
 
 bool default_domain(const onnx::NodeProto& n) { return n.domain().empty() || n.domain() == "ai.onnx"; }
-
-// The values of an INT64 initializer (int64_data or little-endian raw_data), or nullopt.
-std::optional<std::vector<int64_t>> int64_values(const onnx::TensorProto& t) {
-  if (t.data_type() != onnx::TensorProto_DataType_INT64 || t.has_data_location()) return std::nullopt;
-  const int64_t n = tensor_numel(t);
-  if (n < 0) return std::nullopt;
-  std::vector<int64_t> values(static_cast<size_t>(n));
-  if (t.has_raw_data()) {
-    if (t.raw_data().size() != values.size() * sizeof(int64_t)) return std::nullopt;
-    std::memcpy(values.data(), t.raw_data().data(), t.raw_data().size());
-  } else if (t.int64_data_size() == n) {
-    for (int64_t i = 0; i < n; ++i) values[static_cast<size_t>(i)] = t.int64_data(static_cast<int>(i));
-  } else {
-    return std::nullopt;
-  }
-  return values;
-}
 
 // ConstantOfShape's fill is a float 0: no `value` attribute, or a one-element FLOAT 0.
 bool fills_float_zero(const onnx::NodeProto& n) {
@@ -76,7 +58,8 @@ class PaddingMatcher {
       return std::nullopt;
     }
     const onnx::TensorProto* shape_init = view_.initializer(z.input(0));
-    const auto zeros_shape = shape_init ? int64_values(*shape_init) : std::nullopt;
+    const bool int64_shape = shape_init && shape_init->data_type() == onnx::TensorProto_DataType_INT64;
+    const auto zeros_shape = int64_shape ? read_int_tensor(*shape_init) : std::nullopt;
     const auto x_shape = view_.shape(p.x);
     if (!zeros_shape || !x_shape || x_shape->size() != 4 || zeros_shape->size() != 4) return std::nullopt;
     if (view_.elem_type(p.x) != onnx::TensorProto_DataType_FLOAT) return std::nullopt;

@@ -9,6 +9,7 @@
 #include "onnx/normalize.h"
 #include "quant/bias_correction.h"
 #include "quant/fusion.h"
+#include "quant/attention_fusion.h"
 #include "quant/channel_padding.h"
 #include "quant/hard_swish.h"
 #include "quant/range_estimator.h"
@@ -404,6 +405,10 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
   return Status::Ok();
 }
 
+bool is_graph_rewrite(std::string_view log_line) {
+  return log_line.starts_with(kChannelPaddingLogPrefix) || log_line.starts_with(kSelfAttentionLogPrefix);
+}
+
 Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::string>& disabled,
                               const QuantizationOptions& options, std::vector<std::string>* log) {
   QuantizerSetup kept;
@@ -425,6 +430,7 @@ Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::str
                        emit_qdq(cm.fp32, params, qdq_emit_options(cm.setup, options.weights_as_int8_initializers), log));
   if (placement_options(options, false).form == QdqForm::kOnnxRuntimeUnits) {
     QAC_RETURN_IF_ERROR(rewrite_channel_padding(model, log).status());
+    QAC_RETURN_IF_ERROR(rewrite_self_attention(model, log).status());
   }
   for (const SubgraphModel& sub : cm.subgraphs) {
     const std::string prefix = sub.site.prefix();

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <onnx/onnx_pb.h>
@@ -94,8 +95,14 @@ Status parameterize(CalibratedModel& cm, const QuantizationOptions& options, con
 // The QDQ model with every quantizer whose id is in `disabled` left out; a weighted node whose
 // weight quantizer is left out keeps its original FP32 weight and bias. In ONNX Runtime's form
 // (cm.setup.units not empty) `disabled` names units ("unit:...") and weight quantizers; the
-// activation quantizers follow from the enabled units (quant/unit_resolution.h).
+// activation quantizers follow from the enabled units (quant/unit_resolution.h). For the ONNX
+// Runtime targets the float parts are then rewritten into forms ONNX Runtime runs faster
+// (quant/channel_padding.h, quant/attention_fusion.h); each rewrite is a line of `log` for which
+// is_graph_rewrite() holds.
 Result<onnx::ModelProto> emit(const CalibratedModel& cm, const std::set<std::string>& disabled,
                               const QuantizationOptions& options, std::vector<std::string>* log);
+
+// A line of emit()'s log that records a graph rewrite: a decision to report, not a detail.
+bool is_graph_rewrite(std::string_view log_line);
 
 }  // namespace qac

@@ -115,6 +115,28 @@ TEST(GraphEdit, RemoveUnusedInitializersHonoursCandidates) {
   EXPECT_EQ(graph.initializer(0).name(), "w");
 }
 
+TEST(GraphEdit, RemoveUnreadNodesFollowsProducersThatBecomeUnread) {
+  ModelBuilder b;
+  b.input("x", {-1, 4}).output("y").output("kept");
+  b.initializer_i64("index", {}, {0});
+  b.node("Shape", {"x"}, {"s"}, "shape");
+  b.node("Gather", {"s", "index"}, {"g"}, "gather");  // read by nothing: dead, then Shape too
+  b.node("Shape", {"x"}, {"s2"}, "shape_kept");
+  b.node("Identity", {"s2"}, {"kept"}, "kept");      // a graph output: stays
+  b.node("Relu", {"x"}, {"y"}, "relu");
+  onnx::ModelProto model = b.build();
+  std::set<std::string> values = {"g", "kept", "y"};
+  auto removed = remove_unread_nodes(*model.mutable_graph(), values);
+  ASSERT_TRUE(removed.ok()) << removed.status().to_string();
+  EXPECT_EQ(*removed, 2);
+  std::vector<std::string> names;
+  for (const auto& n : model.graph().node()) names.push_back(n.name());
+  EXPECT_EQ(names, (std::vector<std::string>{"shape_kept", "kept", "relu"}));
+  EXPECT_TRUE(values.count("index") && values.count("s") && values.count("x"));
+  remove_unused_initializers(*model.mutable_graph(), &values);
+  EXPECT_EQ(model.graph().initializer_size(), 0);
+}
+
 TEST(GraphEdit, RemoveStaleValueInfo) {
   ModelBuilder b;
   b.input("x", {2}).output("y").value_info("gone", {2}).value_info("r", {2});
@@ -124,6 +146,27 @@ TEST(GraphEdit, RemoveStaleValueInfo) {
   remove_stale_value_info(*model.mutable_graph());
   ASSERT_EQ(model.graph().value_info_size(), 1);
   EXPECT_EQ(model.graph().value_info(0).name(), "r");
+}
+
+TEST(TensorData, ReadsInt64AndInt32ValuesAndRejectsOthers) {
+  onnx::TensorProto t;
+  t.set_data_type(onnx::TensorProto_DataType_INT64);
+  t.add_dims(2);
+  t.add_int64_data(-1);
+  t.add_int64_data(7);
+  EXPECT_EQ(read_int_tensor(t), (std::vector<int64_t>{-1, 7}));
+  onnx::TensorProto r;
+  r.set_data_type(onnx::TensorProto_DataType_INT32);
+  r.add_dims(2);
+  const int32_t raw[2] = {3, -4};
+  r.set_raw_data(std::string(reinterpret_cast<const char*>(raw), sizeof(raw)));
+  EXPECT_EQ(read_int_tensor(r), (std::vector<int64_t>{3, -4}));
+  r.set_raw_data(r.raw_data().substr(1));  // a truncated element
+  EXPECT_FALSE(read_int_tensor(r).has_value());
+  onnx::TensorProto f;
+  f.set_data_type(onnx::TensorProto_DataType_FLOAT);
+  f.add_float_data(1.0f);
+  EXPECT_FALSE(read_int_tensor(f).has_value());
 }
 
 TEST(TensorData, ReadsRawAndTypedFloatDataAndRejectsMismatches) {
