@@ -10,6 +10,12 @@ enum class MacFormula {
   kConv,           // output elements * prod(weight dims[1:])
   kConvTranspose,  // input elements * prod(weight dims[1:]); weight [C_in, C_out / group, k...]
   kMatMul,         // output elements * K
+  // com.microsoft.Attention (x [B, S, K], weight [K, 3 * N]) -> [B, S, N]: the projection
+  // B*S*K*3N, then Q K^T and probabilities times V, B*S*S*N each.
+  kAttention,
+  // com.microsoft.MultiHeadAttention (query [B, S, N], key [B, L, N]) -> [B, S, Nv]: Q K^T
+  // B*S*L*N, probabilities times V B*S*L*Nv.
+  kMultiHeadAttention,
 };
 
 struct MacOp {
@@ -39,6 +45,8 @@ const std::map<std::string, MacOp>& mac_ops() {
       {"DynamicQuantizeMatMul", {MacKernel::kInt8, MacFormula::kMatMul, 0}},
       {"QGemm", {MacKernel::kInt8, MacFormula::kMatMul, 0}},
       {"MatMulNBits", {MacKernel::kWeightOnly, MacFormula::kMatMul, 0}},
+      {"Attention", {MacKernel::kFloat, MacFormula::kAttention, 1}},
+      {"MultiHeadAttention", {MacKernel::kFloat, MacFormula::kMultiHeadAttention, 1}},
   };
   return ops;
 }
@@ -63,6 +71,24 @@ Status shapes_do_not_fit(const NodeRecord& node, const std::string& why) {
   return Status::InvalidData("node '" + node.name + "' (" + node.op_type + ") in the profile: " + why);
 }
 
+Result<double> attention_macs(const NodeRecord& node, MacFormula formula) {
+  const std::vector<int64_t>& input = node.input_shapes[0];
+  const std::vector<int64_t>& output = node.output_shapes[0];
+  if (node.input_shapes.size() < 2) return shapes_do_not_fit(node, "its second input is not in the trace");
+  const std::vector<int64_t>& second = node.input_shapes[1];
+  if (input.size() != 3 || output.size() != 3 || second.size() < 2) {
+    return shapes_do_not_fit(node, "input " + shape_to_string(input) + " and output " + shape_to_string(output) +
+                                       " are not [B, S, hidden]");
+  }
+  const double tokens = static_cast<double>(input[0] * input[1]);
+  if (formula == MacFormula::kAttention) {
+    const double hidden = static_cast<double>(output[2]);
+    return tokens * (static_cast<double>(input[2] * second.back()) + 2.0 * static_cast<double>(input[1]) * hidden);
+  }
+  const double keys = static_cast<double>(second[1]);
+  return tokens * keys * static_cast<double>(input[2] + output[2]);
+}
+
 }  // namespace
 
 MacKernel mac_kernel(const std::string& op_type) {
@@ -79,6 +105,9 @@ Result<double> node_macs(const NodeRecord& node) {
   }
   const std::vector<int64_t>& input = node.input_shapes[0];
   const std::vector<int64_t>& output = node.output_shapes[0];
+  if (op.formula == MacFormula::kAttention || op.formula == MacFormula::kMultiHeadAttention) {
+    return attention_macs(node, op.formula);
+  }
   if (op.formula == MacFormula::kMatMul) {
     if (input.empty()) return shapes_do_not_fit(node, "its first input is a scalar");
     return element_count(output) * static_cast<double>(reduction_length(input, output));

@@ -14,21 +14,22 @@ namespace qac {
 
 enum class MacKernel {
   kNone,        // no convolution or matrix product
-  kFloat,       // Conv, FusedConv, ConvTranspose, MatMul, FusedMatMul, Gemm, ...
+  kFloat,       // Conv, FusedConv, ConvTranspose, MatMul, FusedMatMul, Gemm, the float
+                // Attention and MultiHeadAttention kernels, ...
   kInt8,        // QLinearConv, ConvInteger, QLinearMatMul, MatMulInteger, MatMulIntegerToFloat,
                 // DynamicQuantizeMatMul, QGemm
   kWeightOnly,  // MatMulNBits: low-bit weights; whether its arithmetic is int8 depends on its
                 // accuracy_level attribute, which the trace does not show, so it is not int8
 };
 
-// The class of kernel `op_type` runs in. Attention kernels, whose products are internal, are
-// kNone.
+// The class of kernel `op_type` runs in.
 MacKernel mac_kernel(const std::string& op_type);
 
 // Multiply-accumulates of one executed node, from the shapes it ran on (NCHWc convolutions
 // count the channels they pad to their block size): a convolution makes
 // prod(weight dims[1:]) per output element (per input element when transposed), a matrix
-// product K per output element. 0 for kNone ops.
+// product K per output element, an attention kernel its projection (Attention) and its two
+// products (formulas in int8_coverage.cc). 0 for kNone ops.
 // REQUIRES: `node` comes from a session that kept every weight in the trace
 // (SessionOptions::prepack_weights off). InvalidData naming the node when its shapes do not
 // fit its op type.

@@ -30,6 +30,7 @@ struct AttentionSpec {
   bool scores_output = false;       // the scores are also a graph output
   bool swap_qk = false;             // Q taken from T[1], K from T[0]
   bool unrelated_lead_dims = false;  // e0, e1 from the shape of another input
+  bool packed_output = false;       // X is also a graph output: the projection stays
 };
 
 // Dim `k` of Shape(`of`) as a one-element int64 tensor, in the exporter's form.
@@ -119,6 +120,7 @@ onnx::ModelProto attention_model(const AttentionSpec& s) {
   b.node("Reshape", {"context_t", "shape3"}, {"merged"}, "merge_heads");
   b.node("MatMul", {"merged", "w_out"}, {"y"}, "proj");
   if (s.scores_output) b.output("scores");
+  if (s.packed_output) b.output("qkv");
   return b.build();
 }
 
@@ -136,37 +138,47 @@ const onnx::NodeProto* find_node(const onnx::ModelProto& m, const std::string& n
   return nullptr;
 }
 
-TEST(AttentionFusion, BothExporterFormsBecomeOneMultiHeadAttentionWithTheSameOutput) {
+// The projection folds into one Attention node, or (X read elsewhere) X3 -> Split ->
+// MultiHeadAttention; either way the output matches at batch 1 and 3.
+TEST(AttentionFusion, BothExporterFormsBecomeOneFusedNodeWithTheSameOutput) {
   for (Exporter e : {Exporter::kPyTorch, Exporter::kPaddle}) {
-    AttentionSpec spec;
-    spec.exporter = e;
-    const onnx::ModelProto original = attention_model(spec);
-    onnx::ModelProto rewritten = original;
-    std::vector<std::string> log;
-    auto n = rewrite_self_attention(rewritten, &log);
-    ASSERT_TRUE(n.ok()) << n.status().to_string();
-    ASSERT_EQ(*n, 1);
-    ASSERT_EQ(log.size(), 1u);
-    EXPECT_NE(log[0].find("'softmax' (2 heads of 4, scale 0.5"), std::string::npos) << log[0];
-    const std::vector<std::string> ops = op_types(rewritten);
-    // Every shape computation is gone: X3 and the output Reshape read constant shapes.
-    EXPECT_EQ(ops, (std::vector<std::string>{"MatMul", "Add", "Reshape", "Split", "MultiHeadAttention", "Reshape",
-                                             "MatMul"}));
-    const onnx::NodeProto* mha = find_node(rewritten, "softmax/as_multi_head_attention");
-    ASSERT_NE(mha, nullptr);
-    EXPECT_EQ(mha->domain(), "com.microsoft");
-    EXPECT_EQ(initializer_ints(rewritten, find_node(rewritten, "softmax/reshape_packed_qkv")->input(1)),
-              (std::vector<int64_t>{0, 0, 3 * kChannels}));
-    EXPECT_EQ(initializer_ints(rewritten, find_node(rewritten, "merge_heads")->input(1)),
-              (std::vector<int64_t>{0, 0, -1}));
-    for (int64_t batch : {1, 3}) {
-      const NamedTensors feeds = {{"x", testing::random_tensor({batch, kTokens, kChannels}, 7, -2.0f, 2.0f)},
-                                  {"other", testing::random_tensor({batch, kTokens, kChannels}, 8)}};
-      const std::vector<float> a = testing::run_optimized(original, feeds, "y").to_float();
-      const std::vector<float> r = testing::run_optimized(rewritten, feeds, "y").to_float();
-      ASSERT_EQ(a.size(), static_cast<size_t>(batch * kTokens * kChannels));
-      ASSERT_EQ(a.size(), r.size());
-      for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], r[i], 1e-5f * (1.0f + std::fabs(a[i]))) << i;
+    for (bool packed_output : {false, true}) {
+      AttentionSpec spec;
+      spec.exporter = e;
+      spec.packed_output = packed_output;
+      const onnx::ModelProto original = attention_model(spec);
+      onnx::ModelProto rewritten = original;
+      std::vector<std::string> log;
+      auto n = rewrite_self_attention(rewritten, &log);
+      ASSERT_TRUE(n.ok()) << n.status().to_string();
+      ASSERT_EQ(*n, 1);
+      ASSERT_EQ(log.size(), 1u);
+      EXPECT_NE(log[0].find("'softmax' (2 heads of 4, scale 0.5"), std::string::npos) << log[0];
+      // Every shape computation is gone: the Reshapes left read constant shapes.
+      const std::vector<std::string> expected =
+          packed_output ? std::vector<std::string>{"MatMul", "Add", "Reshape", "Split", "MultiHeadAttention", "Reshape",
+                                                   "MatMul"}
+                        : std::vector<std::string>{"Attention", "Reshape", "MatMul"};
+      EXPECT_EQ(op_types(rewritten), expected);
+      const onnx::NodeProto* fused =
+          find_node(rewritten, packed_output ? "softmax/as_multi_head_attention" : "softmax/as_attention");
+      ASSERT_NE(fused, nullptr);
+      EXPECT_EQ(fused->domain(), "com.microsoft");
+      if (packed_output) {
+        EXPECT_EQ(initializer_ints(rewritten, find_node(rewritten, "softmax/reshape_packed_qkv")->input(1)),
+                  (std::vector<int64_t>{0, 0, 3 * kChannels}));
+      }
+      EXPECT_EQ(initializer_ints(rewritten, find_node(rewritten, "merge_heads")->input(1)),
+                (std::vector<int64_t>{0, 0, -1}));
+      for (int64_t batch : {1, 3}) {
+        const NamedTensors feeds = {{"x", testing::random_tensor({batch, kTokens, kChannels}, 7, -2.0f, 2.0f)},
+                                    {"other", testing::random_tensor({batch, kTokens, kChannels}, 8)}};
+        const std::vector<float> a = testing::run_optimized(original, feeds, "y").to_float();
+        const std::vector<float> r = testing::run_optimized(rewritten, feeds, "y").to_float();
+        ASSERT_EQ(a.size(), static_cast<size_t>(batch * kTokens * kChannels));
+        ASSERT_EQ(a.size(), r.size());
+        for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], r[i], 1e-5f * (1.0f + std::fabs(a[i]))) << i;
+      }
     }
   }
 }

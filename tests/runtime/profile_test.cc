@@ -157,6 +157,18 @@ TEST(ProfileTest, MacsOfExecutedMatrixProducts) {
   EXPECT_TRUE(std::isnan(Int8Coverage().share()));
 }
 
+TEST(ProfileTest, MacsOfFusedAttentionKernelsAreFloat) {
+  // Attention x [2, 5, 8], weight [8, 24] -> [2, 5, 8]: projection 2*5*8*24 = 1920, Q K^T and
+  // probabilities times V 2*5*5*8 = 400 each.
+  EXPECT_EQ(mac_kernel("Attention"), MacKernel::kFloat);
+  EXPECT_EQ(macs_of(record("Attention", {{2, 5, 8}, {8, 24}, {24}}, {{2, 5, 8}})), 1920 + 2 * 400);
+  // MultiHeadAttention query [2, 5, 8], key [2, 7, 8], value [2, 7, 6] -> [2, 5, 6]:
+  // 2*5*7*8 = 560 plus 2*5*7*6 = 420.
+  EXPECT_EQ(mac_kernel("MultiHeadAttention"), MacKernel::kFloat);
+  EXPECT_EQ(macs_of(record("MultiHeadAttention", {{2, 5, 8}, {2, 7, 8}, {2, 7, 6}}, {{2, 5, 6}})), 560 + 420);
+  EXPECT_FALSE(node_macs(record("Attention", {{10, 8}, {8, 24}}, {{10, 8}})).ok());  // not [B, S, hidden]
+}
+
 TEST(ProfileTest, ProfileNodesListsEachNodeOnceAndRemovesItsTraces) {
   namespace fs = std::filesystem;
   // A private temporary folder: tests running in parallel profile models too.
