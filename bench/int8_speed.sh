@@ -112,9 +112,10 @@ for n in names:
 print()
 print("With no unit in int8 (ocr_cls, fmnist_vit, blazeface on this machine) the output is the float model; "
       "its speed-up over the input comes from the graph rewrites alone (hard-swish written as four ops -> "
-      "HardSigmoid + Mul; channel zero-padding Concat -> 1x1 identity Conv, BlazeFace), which the ONNX Runtime "
-      "targets apply to the float parts of every output. fmnist_vit has neither: its output is the FP32 graph "
-      "(constants folded), so its ratio is the spread between two runs of one model.\n")
+      "HardSigmoid + Mul; channel zero-padding Concat -> 1x1 identity Conv, BlazeFace; packed-QKV self-attention "
+      "-> one fused Attention or MultiHeadAttention node, fmnist_vit and ocr_rec), which the ONNX Runtime targets "
+      "apply to the float parts of every output. All-cores runs on a 2-core machine are the noisiest column "
+      "(p90 up to 6x the median for the sub-millisecond models).\n")
 EOF
 echo "[int8_speed] wrote $here/bench/int8_speed.md" >&2
 {
