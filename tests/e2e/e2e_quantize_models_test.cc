@@ -291,6 +291,41 @@ TEST(E2eQuantizeModels, KernelTimingExplainsEveryUnitItKeepsFloat) {
 // BlazeFace widens its residual shortcuts by concatenating zero channels; for the ONNX Runtime
 // targets every such Concat left in float is emitted as a 1x1 identity Conv (the report says so,
 // naming each), while --target openvino keeps the graph as it was.
+// The ViT's three attention blocks, kept float (--ignore-patterns), become ONNX Runtime's fused
+// Attention node for the ONNX Runtime targets, each a report decision; OpenVINO keeps them.
+TEST(E2eQuantizeModels, VitAttentionInFloatBecomesOneFusedNodeForOnnxRuntimeOnly) {
+  const fs::path model = kSourceDir / "models/fashion_mnist_vit.onnx";
+  const fs::path calibration = kSourceDir / "assets/data/fmnist/calibration";
+  QAC_E2E_REQUIRE_ASSETS(model, calibration);
+  ScratchDir dir;
+  const std::string subset = std::to_string(kFastSubsetSize);
+  for (const char* target : {"cpu-avx2", "openvino"}) {
+    const fs::path out = dir / (std::string(target) + ".onnx");
+    const fs::path report_path = dir / (std::string(target) + ".json");
+    const CliResult r = run_cli({"quantize", model.string(), "--calibration", calibration.string(), "-o", out.string(),
+                                 "--report", report_path.string(), "--subset-size", subset, "--no-latency",
+                                 "--model-type", "transformer", "--target", target, "--ignore-patterns", ".*/attn/.*"});
+    ASSERT_EQ(r.exit_code, kExitOk) << r;
+    auto m = load_model(out);
+    ASSERT_TRUE(m.ok()) << m.status().to_string();
+    int fused = 0;
+    int softmax = 0;
+    for (const auto& node : m->graph().node()) {
+      fused += node.op_type() == "Attention" && node.domain() == "com.microsoft" ? 1 : 0;
+      softmax += node.op_type() == "Softmax" ? 1 : 0;
+    }
+    int decisions = 0;
+    const nlohmann::json report = nlohmann::json::parse(read_text(report_path));
+    for (const auto& d : report["decisions"]) {
+      decisions += d.get<std::string>().rfind("self-attention '/blocks/blocks.", 0) == 0 ? 1 : 0;
+    }
+    const bool onnx_runtime = std::string(target) != "openvino";
+    EXPECT_EQ(fused, onnx_runtime ? 3 : 0) << target;
+    EXPECT_EQ(softmax, onnx_runtime ? 0 : 3) << target;
+    EXPECT_EQ(decisions, onnx_runtime ? 3 : 0) << target;
+  }
+}
+
 TEST(E2eQuantizeModels, BlazeFaceChannelPaddingBecomesIdentityConvsForOnnxRuntimeOnly) {
   const fs::path model = kSourceDir / "assets/models/extra/blazeface.onnx";
   const fs::path calibration = kSourceDir / "assets/data/extra/blazeface/calibration";
