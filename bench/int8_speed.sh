@@ -35,7 +35,13 @@ cases=(
 commit="$(git -C "$here" rev-parse --short HEAD)"
 # Accuracy of the same INT8 models next to FP32, measured by `qac eval` (all optimizations).
 accuracy_rows=()
-score() { "$qac" eval "$1" --data "$2" "${@:3}" -q 2>/dev/null | sed -n 's/^[a-z0-9_-]* = \([0-9.e+-]*\).*/\1/p' | tail -n1; }
+# The metric's value, then each output's own value when the model has several ("(name v, ...)").
+score() {
+  local text; text="$("$qac" eval "$1" --data "$2" "${@:3}" -q 2>/dev/null)"
+  local value; value="$(sed -n 's/^[a-z0-9_-]* = \([0-9.e+-]*\).*/\1/p' <<<"$text" | tail -n1)"
+  local outputs; outputs="$(sed -n "s/^  output '\(.*\)': \([0-9.e+-]*\)$/\1 \2/p" <<<"$text" | paste -sd, - | sed 's/,/, /g')"
+  if [ -n "$outputs" ]; then echo "$value ($outputs)"; else echo "$value"; fi
+}
 accuracy_case() {  # name fp32 int8 data metric...
   local name="$1" fp32="$2" int8="$3" data="$4"; shift 4
   accuracy_rows+=("| $name | $(basename "$data") | $1 $2 | $(score "$fp32" "$data" "$@") | $(score "$int8" "$data" "$@") |")
@@ -121,8 +127,9 @@ echo "[int8_speed] wrote $here/bench/int8_speed.md" >&2
 {
   echo "## Accuracy of the same INT8 models"
   echo
-  echo "\`qac eval\` (ONNX Runtime, all optimizations) of the INT8 models above; sqnr (dB, the model's first"
-  echo "output) is measured against the FP32 model (FP32 against itself shows the metric's cap, 100)."
+  echo "\`qac eval\` (ONNX Runtime, all optimizations) of the INT8 models above. sqnr (dB) is measured against"
+  echo "the FP32 model on every output: the value is the mean over samples of each sample's worst output, and"
+  echo "in parentheses each output's own value (FP32 against itself shows the metric's cap, 100)."
   echo
   echo "| model | data | metric | FP32 | INT8 |"
   echo "|---|---|---|---|---|"
