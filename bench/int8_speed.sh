@@ -39,8 +39,12 @@ accuracy_rows=()
 score() {
   local text; text="$("$qac" eval "$1" --data "$2" "${@:3}" -q 2>/dev/null)"
   local value; value="$(sed -n 's/^[a-z0-9_-]* = \([0-9.e+-]*\).*/\1/p' <<<"$text" | tail -n1)"
-  local outputs; outputs="$(sed -n "s/^  output '\(.*\)': \([0-9.e+-]*\)$/\1 \2/p" <<<"$text" | paste -sd, - | sed 's/,/, /g')"
-  if [ -n "$outputs" ]; then echo "$value ($outputs)"; else echo "$value"; fi
+  local outputs; outputs="$(sed -n "s/^  output '\(.*\)': \([0-9.e+-]*\)$/\1 \2/p" <<<"$text")"
+  if [ "$(grep -c . <<<"$outputs")" -gt 1 ]; then
+    echo "$value ($(paste -sd, - <<<"$outputs" | sed 's/,/, /g'))"
+  else
+    echo "$value"
+  fi
 }
 accuracy_case() {  # name fp32 int8 data metric...
   local name="$1" fp32="$2" int8="$3" data="$4"; shift 4
@@ -129,7 +133,8 @@ echo "[int8_speed] wrote $here/bench/int8_speed.md" >&2
   echo
   echo "\`qac eval\` (ONNX Runtime, all optimizations) of the INT8 models above. sqnr (dB) is measured against"
   echo "the FP32 model on every output: the value is the mean over samples of each sample's worst output, and"
-  echo "in parentheses each output's own value (FP32 against itself shows the metric's cap, 100)."
+  echo "for models with several outputs, in parentheses each output's own value (FP32 against itself shows the"
+  echo "metric's cap, 100)."
   echo
   echo "| model | data | metric | FP32 | INT8 |"
   echo "|---|---|---|---|---|"
