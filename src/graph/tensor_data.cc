@@ -98,4 +98,14 @@ onnx::TensorProto make_float_tensor(const std::string& name, const std::vector<i
   return tensor;
 }
 
+onnx::TensorProto make_int64_tensor(const std::string& name, const std::vector<int64_t>& dims,
+                                    const std::vector<int64_t>& values) {
+  onnx::TensorProto tensor;
+  tensor.set_name(name);
+  tensor.set_data_type(onnx::TensorProto_DataType_INT64);
+  for (int64_t d : dims) tensor.add_dims(d);
+  for (int64_t v : values) tensor.add_int64_data(v);
+  return tensor;
+}
+
 }  // namespace qac

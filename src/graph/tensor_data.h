@@ -35,4 +35,9 @@ void write_float_tensor(onnx::TensorProto& tensor, const std::vector<float>& val
 onnx::TensorProto make_float_tensor(const std::string& name, const std::vector<int64_t>& dims,
                                     const std::vector<float>& values);
 
+// A new INT64 initializer named `name` with the given dims and values (shape, index and axes
+// constants). REQUIRES: values.size() == product of dims
+onnx::TensorProto make_int64_tensor(const std::string& name, const std::vector<int64_t>& dims,
+                                    const std::vector<int64_t>& values);
+
 }  // namespace qac

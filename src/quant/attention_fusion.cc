@@ -36,15 +36,6 @@ void add_int(onnx::NodeProto& n, const char* name, int64_t value) {
   a->set_i(value);
 }
 
-onnx::TensorProto int64_tensor(const std::string& name, const std::vector<int64_t>& values) {
-  onnx::TensorProto t;
-  t.set_name(name);
-  t.set_data_type(onnx::TensorProto_DataType_INT64);
-  t.add_dims(static_cast<int64_t>(values.size()));
-  for (int64_t v : values) t.add_int64_data(v);
-  return t;
-}
-
 void add_float(onnx::NodeProto& n, const char* name, float value) {
   onnx::AttributeProto* a = n.add_attribute();
   a->set_name(name);
@@ -64,8 +55,8 @@ Result<std::vector<onnx::NodeProto>> fused_nodes(onnx::GraphProto& graph, NameGe
     const int64_t width = a.heads * a.head_size;
     const std::string packed_shape = names.make(b + "/packed_shape");
     const std::string sizes = names.make(b + "/split_sizes");
-    QAC_RETURN_IF_ERROR(add_initializer(graph, int64_tensor(packed_shape, a.packed_dims)).status());
-    QAC_RETURN_IF_ERROR(add_initializer(graph, int64_tensor(sizes, {width, width, width})).status());
+    QAC_RETURN_IF_ERROR(add_initializer(graph, make_int64_tensor(packed_shape, {3}, a.packed_dims)).status());
+    QAC_RETURN_IF_ERROR(add_initializer(graph, make_int64_tensor(sizes, {3}, {width, width, width})).status());
     const std::string x3 = names.make(b + "/packed_qkv");
     const std::string q = names.make(b + "/q");
     const std::string k = names.make(b + "/k");
@@ -112,7 +103,7 @@ Result<int> rewrite_self_attention(onnx::ModelProto& model, std::vector<std::str
     output_reshape.set_input(0, fused);
     if (a.output_dims) {
       const std::string shape = names.make(a.base + "/output_shape");
-      QAC_RETURN_IF_ERROR(add_initializer(graph, int64_tensor(shape, *a.output_dims)).status());
+      QAC_RETURN_IF_ERROR(add_initializer(graph, make_int64_tensor(shape, {static_cast<int64_t>(a.output_dims->size())}, *a.output_dims)).status());
       output_reshape.set_input(1, shape);
       maybe_unused.insert(a.output_shape);
     }

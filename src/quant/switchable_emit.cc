@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "graph/graph_edit.h"
+#include "graph/tensor_data.h"
 #include "onnx/op_types.h"
 
 namespace qac {
@@ -24,14 +25,6 @@ std::string outputs_key(const onnx::NodeProto& node) {
 std::string describe_node(const onnx::NodeProto& node) {
   return node.name().empty() ? node.op_type() + " node producing '" + node.output(0) + "'"
                              : "node '" + node.name() + "'";
-}
-
-onnx::TensorProto int64_scalar(const std::string& name, int64_t value) {
-  onnx::TensorProto t;
-  t.set_name(name);
-  t.set_data_type(onnx::TensorProto_DataType_INT64);
-  t.add_int64_data(value);
-  return t;
 }
 
 onnx::NodeProto make_node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs,
@@ -200,14 +193,14 @@ class SwitchableBuilder {
   void add_plumbing(const std::string& switch_input) {
     google::protobuf::RepeatedPtrField<onnx::NodeProto> ordered;
     const std::string zero = names_.make("qac_switch_row_index");
-    *graph_.add_initializer() = int64_scalar(zero, 0);
+    *graph_.add_initializer() = make_int64_tensor(zero, {}, {0});
     const std::string row = names_.make("qac_switch_row");
     *ordered.Add() = make_node(ops::kGather, names_.make("qac_switch_row_Gather"), {switch_input, zero}, row);
     std::map<int, std::string> condition;
     for (int group : used_groups_) {
       const std::string base = "qac_group_" + std::to_string(group) + "_in_float";
       const std::string index = names_.make(base + "_index");
-      *graph_.add_initializer() = int64_scalar(index, group);
+      *graph_.add_initializer() = make_int64_tensor(index, {}, {group});
       condition[group] = names_.make(base);
       *ordered.Add() = make_node(ops::kGather, names_.make(base + "_Gather"), {row, index}, condition[group]);
     }
