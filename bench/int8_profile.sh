@@ -15,6 +15,7 @@ mkdir -p "$out"
 M="$here/assets/models"
 D="$here/assets/data"
 # Microsoft's ONNX Runtime 1.30 (scripts/fetch_ort130.sh), for the model whose 1.30 figure is the closest
+bash "$here/scripts/fetch_ort130.sh" >/dev/null
 ort130_libdir="$here/third_party/onnxruntime-1.30/compat-1.29"
 # name | FP32 model | calibration | bench data | extra quantize flags
 cases=(
@@ -61,19 +62,17 @@ for d in json.load(open(sys.argv[1]))["decisions"]:
   } >>"$here/bench/int8_profile.md"
   echo "[int8_profile] $name done" >&2
 done
-if [ -d "$ort130_libdir" ]; then
-  {
-    echo "## blazeface on ONNX Runtime 1.30"
-    echo
-    echo "The same FP32 and default models, run by Microsoft's ONNX Runtime 1.30 (\`LD_LIBRARY_PATH=$(sed "s|$here/||" <<<"$ort130_libdir")\`)."
-    echo
-    echo '```'
-    env "LD_LIBRARY_PATH=$ort130_libdir" "$qac" bench "$M/extra/blazeface.onnx" "$out/blazeface.default.onnx" \
-      --data "$D/extra/blazeface/validation" --threads 1 --batch 1 --runs 30 --profile 2>&1 | sed "s|$here/||g"
-    echo '```'
-    echo
-  } >>"$here/bench/int8_profile.md"
-  echo "[int8_profile] blazeface on ONNX Runtime 1.30 done" >&2
-fi
+{
+  echo "## blazeface on ONNX Runtime 1.30"
+  echo
+  echo "The same FP32 and default models, run by Microsoft's ONNX Runtime 1.30 (\`LD_LIBRARY_PATH=$(sed "s|$here/||" <<<"$ort130_libdir")\`)."
+  echo
+  echo '```'
+  env "LD_LIBRARY_PATH=$ort130_libdir" "$qac" bench "$M/extra/blazeface.onnx" "$out/blazeface.default.onnx" \
+    --data "$D/extra/blazeface/validation" --threads 1 --batch 1 --runs 30 --profile 2>&1 | sed "s|$here/||g"
+  echo '```'
+  echo
+} >>"$here/bench/int8_profile.md"
+echo "[int8_profile] blazeface on ONNX Runtime 1.30 done" >&2
 if [ -f "$here/bench/int8_profile_notes.md" ]; then cat "$here/bench/int8_profile_notes.md" >>"$here/bench/int8_profile.md"; fi
 echo "[int8_profile] wrote $here/bench/int8_profile.md" >&2
