@@ -274,7 +274,11 @@ void record_search(const SearchResult& result, const std::vector<QuantizerGroup>
 Result<onnx::ModelProto> confirm_final(ModelOracle& oracle, const std::vector<int>& reverted, const std::string& label,
                                        const std::vector<std::string>& output_names,
                                        const AccuracyControlOptions& options, AccuracyControlReport& rep) {
-  QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model, oracle.model_for(reverted));
+  std::vector<std::string> emit_log;
+  QAC_ASSIGN_OR_RETURN(onnx::ModelProto final_model, oracle.model_for(reverted, &emit_log));
+  for (const std::string& line : emit_log) {
+    if (is_graph_rewrite(line)) rep.quantization.decisions.push_back(line);  // as plain quantize reports them
+  }
   QAC_ASSIGN_OR_RETURN(onnx::ModelProto reparsed, parse_model(serialize(final_model), label));
   Evaluation final_eval;
   if (const Evaluation* measured = oracle.full_set_result(reverted)) {

@@ -87,7 +87,8 @@ Result<Evaluation> ModelOracle::validate(const CompiledModel& model, const std::
   return e;
 }
 
-Result<onnx::ModelProto> ModelOracle::model_for(const std::vector<int>& reverted) const {
+Result<onnx::ModelProto> ModelOracle::model_for(const std::vector<int>& reverted,
+                                                std::vector<std::string>* emit_log) const {
   std::set<std::string> disabled;
   for (int g : reverted) {
     if (g < 0 || static_cast<size_t>(g) >= groups_.size()) return Status::Internal("bad group id");
@@ -98,7 +99,7 @@ Result<onnx::ModelProto> ModelOracle::model_for(const std::vector<int>& reverted
       disabled.insert(group.weight_ids.begin(), group.weight_ids.end());
     }
   }
-  return emit(cm_, disabled, options_, nullptr);
+  return emit(cm_, disabled, options_, emit_log);
 }
 
 Result<const Session*> ModelOracle::fp32_session() {

@@ -83,7 +83,9 @@ class ModelOracle : public ConfigOracle {
   // Its model was scored from the same serialized bytes model_for() produces.
   const Evaluation* full_set_result(const std::vector<int>& reverted) const;
   // The QDQ model with `reverted` groups in float (per options.restore_mode).
-  Result<onnx::ModelProto> model_for(const std::vector<int>& reverted) const;
+  // `emit_log` (may be null) receives emit()'s log of that model (its graph rewrites among it).
+  Result<onnx::ModelProto> model_for(const std::vector<int>& reverted,
+                                     std::vector<std::string>* emit_log = nullptr) const;
   // Scores an arbitrary model on samples (empty = all) with a fresh session.
   Result<Evaluation> evaluate_model(const onnx::ModelProto& model, const std::vector<size_t>& samples,
                                     const std::string& label);

@@ -292,7 +292,8 @@ TEST(E2eQuantizeModels, KernelTimingExplainsEveryUnitItKeepsFloat) {
 // targets every such Concat left in float is emitted as a 1x1 identity Conv (the report says so,
 // naming each), while --target openvino keeps the graph as it was.
 // The ViT's three attention blocks, kept float (--ignore-patterns), become ONNX Runtime's fused
-// Attention node for the ONNX Runtime targets, each a report decision; OpenVINO keeps them.
+// Attention node for the ONNX Runtime targets, each a report decision (plain and with accuracy
+// control); OpenVINO keeps them.
 TEST(E2eQuantizeModels, VitAttentionInFloatBecomesOneFusedNodeForOnnxRuntimeOnly) {
   const fs::path model = kSourceDir / "models/fashion_mnist_vit.onnx";
   const fs::path calibration = kSourceDir / "assets/data/fmnist/calibration";
@@ -324,6 +325,20 @@ TEST(E2eQuantizeModels, VitAttentionInFloatBecomesOneFusedNodeForOnnxRuntimeOnly
     EXPECT_EQ(softmax, onnx_runtime ? 0 : 3) << target;
     EXPECT_EQ(decisions, onnx_runtime ? 3 : 0) << target;
   }
+  // With accuracy control the returned model's rewrites are decisions of its report too.
+  const fs::path validation = kSourceDir / "assets/data/fmnist/validation";
+  const fs::path ac_report = dir / "ac.json";
+  const CliResult ac = run_cli({"quantize", model.string(), "--calibration", calibration.string(), "-o",
+                                (dir / "ac.onnx").string(), "--report", ac_report.string(), "--subset-size", subset,
+                                "--no-latency", "--model-type", "transformer", "--ignore-patterns", ".*/attn/.*",
+                                "--validation", validation.string(), "--metric", "top1", "--max-drop", "0.05"});
+  ASSERT_EQ(ac.exit_code, kExitOk) << ac;
+  const nlohmann::json report = nlohmann::json::parse(read_text(ac_report));
+  int ac_decisions = 0;
+  for (const auto& d : report["quantization"]["decisions"]) {
+    ac_decisions += d.get<std::string>().rfind("self-attention '/blocks/blocks.", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(ac_decisions, 3);
 }
 
 TEST(E2eQuantizeModels, BlazeFaceChannelPaddingBecomesIdentityConvsForOnnxRuntimeOnly) {
