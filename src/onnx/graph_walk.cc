@@ -37,6 +37,10 @@ std::string describe_node(const onnx::NodeProto& node) {
 
 bool is_default_domain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
 
+bool is_default_op(const onnx::NodeProto& node, std::string_view op_type) {
+  return node.op_type() == op_type && is_default_domain(node.domain());
+}
+
 int default_opset_version(const onnx::ModelProto& model) {
   for (const onnx::OperatorSetIdProto& opset : model.opset_import()) {
     if (is_default_domain(opset.domain())) return static_cast<int>(opset.version());

@@ -5,6 +5,8 @@
 #include <onnx/onnx_pb.h>
 
 #include <functional>
+#include <string>
+#include <string_view>
 
 #include "qac/status.h"
 
@@ -29,5 +31,8 @@ int default_opset_version(const onnx::ModelProto& model);
 
 // True for the default ONNX operator domain ("" or "ai.onnx").
 bool is_default_domain(const std::string& domain);
+
+// True when `node` is the default-domain operator `op_type` (graph rewrites match on this).
+bool is_default_op(const onnx::NodeProto& node, std::string_view op_type);
 
 }  // namespace qac

@@ -5,6 +5,7 @@
 
 #include "graph/node_attributes.h"
 #include "graph/tensor_data.h"
+#include "onnx/graph_walk.h"
 #include "onnx/op_types.h"
 
 namespace qac {
@@ -12,15 +13,10 @@ namespace {
 
 constexpr int kMaxScalarRank = 4;  // a scalar of higher rank would broadcast the rank-4 scores up
 
-bool is_op(const onnx::NodeProto& n, const char* type) {
-  return n.op_type() == type && (n.domain().empty() || n.domain() == "ai.onnx");
-}
-
 bool has_perm(const onnx::NodeProto& transpose, const std::vector<int64_t>& perm) {
   const onnx::AttributeProto* a = find_node_attribute(transpose, "perm");
   return a != nullptr && std::vector<int64_t>(a->ints().begin(), a->ints().end()) == perm;
 }
-
 
 // Matches the pattern of attention_fusion.h backwards and forwards from a Softmax node. Every
 // intermediate value must be read by the pattern only: it disappears with the rewrite.
@@ -70,14 +66,14 @@ class AttentionMatcher {
   // The producer of `value` when it is a default-domain `type` node, else -1.
   int producer_of(const std::string& value, const char* type) const {
     const int p = view_.producer(value);
-    return p >= 0 && is_op(view_.node(p), type) ? p : -1;
+    return p >= 0 && is_default_op(view_.node(p), type) ? p : -1;
   }
 
   // The only reader of `value` when it is a `type` node reading it as its first input, else -1.
   int sole_reader(const std::string& value, const char* type) const {
     if (!read_once(value)) return -1;
     const ValueUse use = view_.consumers(value).front();
-    return use.slot == 0 && is_op(view_.node(use.node), type) ? use.node : -1;
+    return use.slot == 0 && is_default_op(view_.node(use.node), type) ? use.node : -1;
   }
 
   std::optional<std::vector<int64_t>> constant_ints(const std::string& value) const {
@@ -203,11 +199,11 @@ class AttentionMatcher {
       if (n.input_size() != 2) return value;
       std::optional<double> c;
       std::string next;
-      if (is_op(n, op::kMul)) {
+      if (is_default_op(n, op::kMul)) {
         const bool first = scalar(n.input(0)).has_value();
         c = first ? scalar(n.input(0)) : scalar(n.input(1));
         next = first ? n.input(1) : n.input(0);
-      } else if (is_op(n, op::kDiv)) {
+      } else if (is_default_op(n, op::kDiv)) {
         c = scalar(n.input(1));
         if (c) c = 1.0 / *c;
         next = n.input(0);
@@ -248,7 +244,7 @@ class AttentionMatcher {
   // SoftmaxLast of the header: `scores` in, `probs` out.
   bool match_softmax(int softmax, std::string& scores, std::string& probs, SelfAttention& a) const {
     const onnx::NodeProto& s = view_.node(softmax);
-    if (!is_op(s, op::kSoftmax) || s.input_size() != 1) return false;
+    if (!is_default_op(s, op::kSoftmax) || s.input_size() != 1) return false;
     const int64_t axis = int_attribute(s, "axis", -1);
     if (axis == -1 || axis == 3) {
       scores = s.input(0);
@@ -384,7 +380,7 @@ std::vector<SelfAttention> find_self_attentions(const GraphView& view) {
   const AttentionMatcher matcher(view);
   std::vector<SelfAttention> found;
   for (int i = 0; i < view.num_nodes(); ++i) {
-    if (!is_op(view.node(i), op::kSoftmax)) continue;
+    if (!is_default_op(view.node(i), op::kSoftmax)) continue;
     if (auto a = matcher.match(i)) found.push_back(std::move(*a));
   }
   return found;

@@ -6,14 +6,13 @@
 #include "graph/graph_edit.h"
 #include "graph/graph_view.h"
 #include "graph/tensor_data.h"
+#include "onnx/graph_walk.h"
 #include "onnx/op_types.h"
 
 namespace qac {
 namespace {
 
 constexpr const char* kConstantOfShape = "ConstantOfShape";
-
-bool default_domain(const onnx::NodeProto& n) { return n.domain().empty() || n.domain() == "ai.onnx"; }
 
 // ConstantOfShape's fill is a float 0: no `value` attribute, or a one-element FLOAT 0.
 bool fills_float_zero(const onnx::NodeProto& n) {
@@ -47,14 +46,14 @@ class PaddingMatcher {
 
   std::optional<Padding> match(int index) const {
     const onnx::NodeProto& c = view_.node(index);
-    if (c.op_type() != ops::kConcat || !default_domain(c) || c.input_size() != 2) return std::nullopt;
+    if (!is_default_op(c, ops::kConcat) || c.input_size() != 2) return std::nullopt;
     Padding p;
     p.concat = index;
     p.x = c.input(0);
     p.zeros = view_.producer(c.input(1));
     if (p.zeros < 0) return std::nullopt;
     const onnx::NodeProto& z = view_.node(p.zeros);
-    if (z.op_type() != kConstantOfShape || !default_domain(z) || z.input_size() != 1 || !fills_float_zero(z)) {
+    if (!is_default_op(z, kConstantOfShape) || z.input_size() != 1 || !fills_float_zero(z)) {
       return std::nullopt;
     }
     const onnx::TensorProto* shape_init = view_.initializer(z.input(0));

@@ -8,6 +8,7 @@
 #include "graph/graph_edit.h"
 #include "graph/graph_view.h"
 #include "graph/tensor_data.h"
+#include "onnx/graph_walk.h"
 #include "onnx/op_types.h"
 
 namespace qac {
@@ -23,7 +24,7 @@ class HardSwishMatcher {
   // and its input x, or nullopt.
   std::optional<std::pair<std::vector<int>, std::string>> match(int add) const {
     const onnx::NodeProto& a = view_.node(add);
-    if (!is_op(a, ops::kAdd) || a.input_size() != 2) return std::nullopt;
+    if (!is_default_op(a, ops::kAdd) || a.input_size() != 2) return std::nullopt;
     for (int x_slot : {0, 1}) {
       if (!is_scalar(a.input(1 - x_slot), 3.0)) continue;
       const std::string& x = a.input(x_slot);
@@ -42,10 +43,6 @@ class HardSwishMatcher {
   }
 
  private:
-  static bool is_op(const onnx::NodeProto& n, const char* op) {
-    return n.op_type() == op && (n.domain().empty() || n.domain() == "ai.onnx");
-  }
-
   std::optional<double> scalar(const std::string& name) const {
     const onnx::TensorProto* init = view_.initializer(name);
     if (init == nullptr) return std::nullopt;
@@ -69,20 +66,20 @@ class HardSwishMatcher {
   }
 
   bool is_relu6(const onnx::NodeProto& n) const {
-    return is_op(n, ops::kClip) && n.input_size() == 3 && is_scalar(n.input(1), 0.0) && is_scalar(n.input(2), 6.0);
+    return is_default_op(n, ops::kClip) && n.input_size() == 3 && is_scalar(n.input(1), 0.0) && is_scalar(n.input(2), 6.0);
   }
 
   // Mul of `x` and `y`, in either order.
   static bool is_times(const onnx::NodeProto& n, const std::string& x, const std::string& y) {
-    return is_op(n, ops::kMul) && n.input_size() == 2 &&
+    return is_default_op(n, ops::kMul) && n.input_size() == 2 &&
            ((n.input(0) == x && n.input(1) == y) || (n.input(0) == y && n.input(1) == x));
   }
 
   // `y` / 6 or `y` * (1/6).
   bool is_sixth(const onnx::NodeProto& n, const std::string& y) const {
     if (n.input_size() != 2) return false;
-    if (is_op(n, ops::kDiv)) return n.input(0) == y && is_scalar(n.input(1), 6.0);
-    if (!is_op(n, ops::kMul)) return false;
+    if (is_default_op(n, ops::kDiv)) return n.input(0) == y && is_scalar(n.input(1), 6.0);
+    if (!is_default_op(n, ops::kMul)) return false;
     return (n.input(0) == y && is_scalar(n.input(1), 1.0 / 6)) || (n.input(1) == y && is_scalar(n.input(0), 1.0 / 6));
   }
 
