@@ -103,7 +103,8 @@ Result<int> rewrite_self_attention(onnx::ModelProto& model, std::vector<std::str
     output_reshape.set_input(0, fused);
     if (a.output_dims) {
       const std::string shape = names.make(a.base + "/output_shape");
-      QAC_RETURN_IF_ERROR(add_initializer(graph, make_int64_tensor(shape, {static_cast<int64_t>(a.output_dims->size())}, *a.output_dims)).status());
+      const int64_t rank = static_cast<int64_t>(a.output_dims->size());
+      QAC_RETURN_IF_ERROR(add_initializer(graph, make_int64_tensor(shape, {rank}, *a.output_dims)).status());
       output_reshape.set_input(1, shape);
       maybe_unused.insert(a.output_shape);
     }

@@ -160,23 +160,42 @@ class AttentionMatcher {
     return entries;
   }
 
-  // Values whose dims 0 and 1 are X's: X, and T when X = MatMul(T, W) or that plus a bias, with W
-  // a [K, N] initializer (K > 1) and the bias a [N] initializer. (T of rank 2 would make dim 1
-  // K, not X's N; the packed Reshape of such a model would need K == 1.)
-  std::set<std::string> leading_dim_sources(const std::string& x) const {
-    std::set<std::string> sources = {x};
-    std::string product = x;
+  // X = MatMul(T, W) (+ bias, either Add order): its nodes and names.
+  struct Projection {
+    int add = -1;  // -1 without a bias
+    int matmul = -1;
+    std::string input;  // T
+    std::string product;  // MatMul(T, W)
+    const onnx::TensorProto* weight = nullptr;
+    const onnx::TensorProto* bias = nullptr;
+  };
+
+  // The projection producing `x`, when W is a [K, N] initializer with K > 1 and the bias, if any,
+  // a rank-1 initializer.
+  std::optional<Projection> projection(const std::string& x) const {
+    Projection p;
+    p.product = x;
     if (const int add = producer_of(x, op::kAdd); add >= 0 && view_.node(add).input_size() == 2) {
       const onnx::NodeProto& n = view_.node(add);
       const bool bias_first = view_.is_initializer(n.input(0));
-      const onnx::TensorProto* bias = view_.initializer(n.input(bias_first ? 0 : 1));
-      if (bias == nullptr || bias->dims_size() != 1) return sources;
-      product = n.input(bias_first ? 1 : 0);
+      p.bias = view_.initializer(n.input(bias_first ? 0 : 1));
+      if (p.bias == nullptr || p.bias->dims_size() != 1) return std::nullopt;
+      p.add = add;
+      p.product = n.input(bias_first ? 1 : 0);
     }
-    const int mm = producer_of(product, op::kMatMul);
-    if (mm < 0 || view_.node(mm).input_size() != 2) return sources;
-    const onnx::TensorProto* w = view_.initializer(view_.node(mm).input(1));
-    if (w != nullptr && w->dims_size() == 2 && w->dims(0) > 1) sources.insert(view_.node(mm).input(0));
+    p.matmul = producer_of(p.product, op::kMatMul);
+    if (p.matmul < 0 || view_.node(p.matmul).input_size() != 2) return std::nullopt;
+    p.weight = view_.initializer(view_.node(p.matmul).input(1));
+    if (p.weight == nullptr || p.weight->dims_size() != 2 || p.weight->dims(0) <= 1) return std::nullopt;
+    p.input = view_.node(p.matmul).input(0);
+    return p;
+  }
+
+  // Values whose dims 0 and 1 are X's: X, and T of X's projection. (T of rank 2 would make dim
+  // 1 K, not X's N; the packed Reshape of such a model would need K == 1.)
+  std::set<std::string> leading_dim_sources(const std::string& x) const {
+    std::set<std::string> sources = {x};
+    if (const auto p = projection(x)) sources.insert(p->input);
     return sources;
   }
 
@@ -349,26 +368,18 @@ class AttentionMatcher {
   // proof and fail in ONNX Runtime, which takes a rank-3 input).
   void match_projection(SelfAttention& a) const {
     if (!a.lead_is_x[0] || !a.lead_is_x[1] || !read_once(a.packed)) return;
-    const int add = producer_of(a.packed, op::kAdd);
-    if (add < 0 || view_.node(add).input_size() != 2) return;
-    const onnx::NodeProto& n = view_.node(add);
-    const bool bias_first = view_.is_initializer(n.input(0));
-    const std::string& bias = n.input(bias_first ? 0 : 1);
-    const std::string& product = n.input(bias_first ? 1 : 0);
-    const int mm = producer_of(product, op::kMatMul);
-    if (mm < 0 || view_.node(mm).input_size() != 2 || !read_once(product)) return;
-    const onnx::TensorProto* b = view_.initializer(bias);
-    const onnx::TensorProto* w = view_.initializer(view_.node(mm).input(1));
+    const auto p = projection(a.packed);
+    if (!p || p->add < 0 || !read_once(p->product)) return;
     const int64_t width = 3 * a.heads * a.head_size;
     constexpr int32_t kFloat = onnx::TensorProto_DataType_FLOAT;
-    if (b == nullptr || w == nullptr || b->data_type() != kFloat || w->data_type() != kFloat || b->dims_size() != 1 ||
-        b->dims(0) != width || w->dims_size() != 2 || w->dims(1) != width || w->dims(0) <= 1) {
+    if (p->bias->data_type() != kFloat || p->weight->data_type() != kFloat || p->bias->dims(0) != width ||
+        p->weight->dims(1) != width) {
       return;
     }
-    a.input = view_.node(mm).input(0);
-    a.weight = view_.node(mm).input(1);
-    a.bias = bias;
-    a.removed.insert(a.removed.end(), {mm, add});
+    a.input = p->input;
+    a.weight = view_.node(p->matmul).input(1);
+    a.bias = p->bias->name();
+    a.removed.insert(a.removed.end(), {p->matmul, p->add});
   }
 
   const GraphView& view_;
