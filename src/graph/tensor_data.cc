@@ -5,6 +5,7 @@
 #include <limits>
 #include <optional>
 
+#include "onnx/tensor_proto.h"
 #include "qac/tensor.h"
 
 namespace qac {
@@ -50,36 +51,16 @@ Result<std::vector<float>> read_float_tensor(const onnx::TensorProto& tensor) {
   return values;
 }
 
-namespace {
-
-template <typename T>
-std::optional<std::vector<int64_t>> read_ints(const onnx::TensorProto& tensor, int64_t numel,
-                                              const google::protobuf::RepeatedField<T>& typed) {
-  std::vector<int64_t> values(static_cast<size_t>(numel));
-  if (tensor.has_raw_data()) {
-    if (tensor.raw_data().size() != values.size() * sizeof(T)) return std::nullopt;
-    for (size_t i = 0; i < values.size(); ++i) {
-      T v;
-      std::memcpy(&v, tensor.raw_data().data() + i * sizeof(T), sizeof(T));
-      values[i] = static_cast<int64_t>(v);
-    }
-    return values;
-  }
-  if (typed.size() != numel) return std::nullopt;
-  for (int64_t i = 0; i < numel; ++i) values[static_cast<size_t>(i)] = static_cast<int64_t>(typed.Get(static_cast<int>(i)));
-  return values;
-}
-
-}  // namespace
-
 std::optional<std::vector<int64_t>> read_int_tensor(const onnx::TensorProto& tensor) {
-  if (tensor.data_location() == onnx::TensorProto_DataLocation_EXTERNAL) return std::nullopt;
-  const int64_t numel = tensor_numel(tensor);
-  if (numel < 0) return std::nullopt;
-  if (tensor.data_type() == onnx::TensorProto_DataType_INT64) return read_ints(tensor, numel, tensor.int64_data());
-  // INT32 values are stored in int32_data.
-  if (tensor.data_type() == onnx::TensorProto_DataType_INT32) return read_ints(tensor, numel, tensor.int32_data());
-  return std::nullopt;
+  const bool is_int64 = tensor.data_type() == onnx::TensorProto_DataType_INT64;
+  if (!is_int64 && tensor.data_type() != onnx::TensorProto_DataType_INT32) return std::nullopt;
+  const Result<Tensor> t = to_tensor(tensor);  // checks the stored data against the dims
+  if (!t.ok()) return std::nullopt;
+  std::vector<int64_t> values(t->numel());
+  for (size_t i = 0; i < values.size(); ++i) {
+    values[i] = is_int64 ? t->data<int64_t>()[i] : static_cast<int64_t>(t->data<int32_t>()[i]);
+  }
+  return values;
 }
 
 void write_float_tensor(onnx::TensorProto& tensor, const std::vector<float>& values) {
